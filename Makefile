@@ -1,0 +1,78 @@
+# husk: an OCI container runtime.
+#   make            build build/husk
+#   make demo       install deps, build, make the busybox bundle, run a container
+#   make check      install deps, build, run the whole suite in both lanes
+#   make install PREFIX=/usr/local
+
+PREFIX ?= /usr/local
+BUILD ?= build
+CC ?= cc
+PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 yajl
+VERSION := 0.1.0
+COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE \
+	-DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"'
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+
+MODULES := lib specs runtime namespaces rootfs cgroups network cmd
+SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+LIB_SRCS := $(filter-out cmd/%,$(SRCS))
+OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+
+.PHONY: all deps demo check check-host check-vm unit install clean bundle
+
+all: $(BUILD)/husk
+
+$(BUILD)/husk: $(OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# The sanitizer build: unit tests link against these objects.
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+
+unit: $(UNIT_BINS)
+
+deps:
+	@scripts/deps.sh
+
+bundle: $(BUILD)/bundle/config.json
+
+$(BUILD)/bundle/config.json: scripts/mkbundle.sh $(BUILD)/husk
+	scripts/mkbundle.sh $(BUILD)/husk $(BUILD)/bundle
+
+demo: deps
+	@$(MAKE) --no-print-directory all bundle
+	@scripts/demo.sh $(BUILD)/husk $(BUILD)/bundle
+
+check: deps
+	@$(MAKE) --no-print-directory all bundle unit
+	@tests/run-lanes.sh
+
+install: $(BUILD)/husk
+	install -D -m 0755 $(BUILD)/husk $(DESTDIR)$(PREFIX)/bin/husk
+	install -D -m 0644 docs/husk.1 $(DESTDIR)$(PREFIX)/share/man/man1/husk.1
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJS:.o=.d) $(SAN_LIB_OBJS:.o=.d)

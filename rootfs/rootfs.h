@@ -1,0 +1,28 @@
+/* rootfs: the container's filesystem view.  Runs inside the container's
+ * new mount namespace (in the child that will exec the user's process),
+ * before capabilities are dropped. */
+#ifndef HUSK_ROOTFS_H
+#define HUSK_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "../lib/error.h"
+#include "../specs/specs.h"
+
+struct rootfs_opts {
+  const struct oci_config *config;
+  const char *bundle;       /* absolute; root.path is relative to it */
+  bool no_pivot;            /* move mount + chroot instead of pivot_root */
+  bool in_userns;           /* devices are bind-mounted, not mknod'ed */
+  const char *console_path; /* pty slave to bind on /dev/console, or NULL */
+};
+
+/* Does, in this order: root propagation (rootfsPropagation, default
+ * rprivate), the rootfs bind, config mounts in order (destinations resolved
+ * inside the rootfs: no symlink can lead out), /dev (default devices,
+ * symlinks, linux.devices, /dev/console), pivot_root (or move + chroot),
+ * maskedPaths, readonlyPaths, root.readonly.  On return the process's root
+ * and cwd are the container's "/". */
+int rootfs_setup (const struct rootfs_opts *o, husk_err **err);
+
+#endif

@@ -1,0 +1,92 @@
+/* runtime: the container lifecycle that cmd/ drives.  It reads the config
+ * through specs/ and sets the container up through namespaces/, rootfs/,
+ * cgroups/ and network/.  Every call returns 0 or -1 with *err set. */
+#ifndef HUSK_RUNTIME_H
+#define HUSK_RUNTIME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "../lib/error.h"
+#include "../specs/specs.h"
+
+enum husk_cgroup_manager {
+  HUSK_CGROUP_CGROUPFS,
+  HUSK_CGROUP_SYSTEMD,
+  HUSK_CGROUP_DISABLED
+};
+
+/* Global flags, as runc and crun take them. */
+struct husk_globals {
+  const char *root; /* state dir; default /run/husk */
+  enum husk_cgroup_manager cgroup_manager;
+  bool debug;
+  bool rootless;
+};
+
+struct husk_create_opts {
+  const char *id;
+  const char *bundle;      /* default: cwd */
+  const char *config_path; /* default: "config.json", relative to bundle */
+  const char *pid_file;
+  const char *console_socket;
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds;
+  bool detach; /* run only */
+  bool keep;   /* run only: do not delete after exit */
+};
+
+/* create: set up and leave the init waiting for start. */
+int husk_create (const struct husk_globals *g,
+                 const struct husk_create_opts *o, husk_err **err);
+int husk_start (const struct husk_globals *g, const char *id, husk_err **err);
+/* run = create + start; in the foreground *exit_status is the container's
+ * (128+N for a signal); with detach it is 0 after start. */
+int husk_run (const struct husk_globals *g, const struct husk_create_opts *o,
+              int *exit_status, husk_err **err);
+
+struct husk_exec_opts {
+  const char *id;
+  const char *process_file; /* --process FILE */
+  char **args;              /* or these args */
+  bool tty;
+  bool detach;
+  const char *pid_file;
+  const char *console_socket;
+  char **env;   /* --env K=V, NULL-terminated */
+  const char *cwd;
+  const char *user; /* "UID[:GID]" */
+  char **caps;  /* --cap, NULL-terminated */
+  bool no_new_privs;
+  int preserve_fds;
+};
+int husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
+               int *exit_status, husk_err **err);
+
+int husk_state (const struct husk_globals *g, const char *id,
+                struct oci_state **out, husk_err **err);
+void husk_state_free (struct oci_state *s);
+
+int husk_kill (const struct husk_globals *g, const char *id, int sig,
+               bool all, husk_err **err);
+int husk_delete (const struct husk_globals *g, const char *id, bool force,
+                 husk_err **err);
+
+struct husk_list_entry {
+  struct oci_state *state;
+  char *created; /* RFC 3339 */
+  char *owner;
+};
+int husk_list (const struct husk_globals *g, struct husk_list_entry **out,
+               size_t *n, husk_err **err);
+void husk_list_free (struct husk_list_entry *l, size_t n);
+
+int husk_ps (const struct husk_globals *g, const char *id, pid_t **pids,
+             size_t *n, husk_err **err);
+
+int husk_pause (const struct husk_globals *g, const char *id, husk_err **err);
+int husk_resume (const struct husk_globals *g, const char *id, husk_err **err);
+
+#endif

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs what husk needs to build, demo and test, from Debian's packages,
+# when missing.  Idempotent and quiet when everything is there.
+set -eu
+
+PKGS="gcc make pkg-config libc6-dev
+libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libyajl-dev
+busybox-static bats jq iproute2 procps util-linux
+qemu-system-x86 linux-image-amd64 runc crun"
+
+missing=""
+for p in $PKGS; do
+  case $p in *-) continue ;; esac
+  # linux-image-amd64 is fetched with apt-get download by the VM lane, not installed.
+  [ "$p" = linux-image-amd64 ] && continue
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: missing packages:$missing (run as root to install them)" >&2
+  exit 1
+fi
+echo "deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

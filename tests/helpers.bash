@@ -1,0 +1,40 @@
+# Shared setup for every bats file: `load helpers` at the top of a .bats file.
+# Module-specific helpers live in tests/lib/*.bash (one file per owner) and are
+# sourced here.
+
+HUSK_SRC=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+HUSK=${HUSK:-$HUSK_SRC/build/husk}
+HUSK_BUNDLE_SRC=${HUSK_BUNDLE_SRC:-$HUSK_SRC/build/bundle}
+# "host" or "vm": the VM lane's guest init exports HUSK_LANE=vm.
+HUSK_LANE=${HUSK_LANE:-host}
+
+for _f in "$BATS_TEST_DIRNAME"/lib/*.bash; do
+  [ -e "$_f" ] && . "$_f"
+done
+unset _f
+
+# A skip that always says why, prefixed with the lane so that the summary
+# shows which lane lacked what.
+skip_because() {
+  skip "[$HUSK_LANE] $*"
+}
+
+# Makes $BATS_TEST_TMPDIR/bundle: a config.json copied from the built bundle,
+# its root.path pointing at the built (shared, read-only) rootfs, with the
+# jq filter $1 (optional) applied to it.  Sets BUNDLE.
+make_bundle() {
+  BUNDLE=$BATS_TEST_TMPDIR/bundle
+  mkdir -p "$BUNDLE"
+  jq --arg root "$HUSK_BUNDLE_SRC/rootfs" ".root.path = \$root | .root.readonly = true | ${1:-.}" \
+    "$HUSK_BUNDLE_SRC/config.json" > "$BUNDLE/config.json"
+}
+
+# Per-test state dir (--root), on the lane's own tmpfs.
+husk_root() {
+  echo "$BATS_TEST_TMPDIR/state"
+}
+
+# Runs husk with the per-test state dir.
+husk() {
+  "$HUSK" --root "$(husk_root)" "$@"
+}
