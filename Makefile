@@ -7,7 +7,7 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
-PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 yajl
+PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 yajl libnftables
 VERSION := 0.1.0
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 

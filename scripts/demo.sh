@@ -12,9 +12,9 @@ inside=$(cat <<'SCRIPT'
 echo "hostname:    $(hostname)"
 echo "my pid:      $$ (PID 1 of its own pid namespace)"
 echo "user:        $(id)"
-echo "processes:"; ps -o pid,user,args
+echo "processes:"; ps -o pid,user,comm
 echo "mounts:";    cat /proc/self/mounts
-echo "namespaces:"; for ns in /proc/self/ns/*; do echo "  $(readlink "$ns")"; done
+echo "namespaces:"; for ns in /proc/self/ns/*; do echo "  ${ns##*/} -> $(readlink "$ns")"; done
 SCRIPT
 )
 # The demo's own config: the bundle's, with a process that reports what it sees.
@@ -23,6 +23,6 @@ jq --arg script "$inside" '.process.args = ["sh", "-c", $script]' \
 
 echo "host:        $(hostname), $("$husk" --version | head -n1)"
 echo "host's namespaces:"
-for ns in /proc/self/ns/*; do echo "  $(readlink "$ns")"; done
+for ns in /proc/self/ns/*; do echo "  ${ns##*/} -> $(readlink "$ns")"; done
 echo "--- inside the container (husk run) ---"
 "$husk" --root "$state/run" run --bundle "$bundle" --config "$state/demo.json" "husk-demo-$$"

@@ -4,14 +4,15 @@
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev
-libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libyajl-dev
+libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libyajl-dev libnftables-dev
 busybox-static bats jq iproute2 procps util-linux
-qemu-system-x86 linux-image-amd64 runc crun"
+qemu-system-x86 xz-utils linux-image-amd64 runc crun"
 
 missing=""
 for p in $PKGS; do
   case $p in *-) continue ;; esac
-  # linux-image-amd64 is fetched with apt-get download by the VM lane, not installed.
+  # linux-image-amd64 is fetched with apt-get download by the VM lane
+  # (tests/vm/build.sh, which unpacks it with xz-utils and busybox), not installed.
   [ "$p" = linux-image-amd64 ] && continue
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing="$missing $p"
