@@ -298,8 +298,10 @@ struct oci_net_device {
 
 struct oci_intel_rdt {
   char *clos_id, *l3_cache_schema, *mem_bw_schema;
+  char *schemata; /* lines joined with '\n' when given as an array */
   bool has_enable_cmt; bool enable_cmt;
   bool has_enable_mbm; bool enable_mbm;
+  bool has_enable_monitoring; bool enable_monitoring; /* 1.3 */
 };
 
 struct oci_memory_policy {
@@ -359,8 +361,19 @@ int oci_config_load (int dirfd, const char *path, struct oci_config **out,
 int oci_process_parse (const char *buf, size_t len, const char *name,
                        struct oci_process **out, husk_err **err);
 
+/* Reads and parses a lone "process" object from a file. */
+int oci_process_load (int dirfd, const char *path, struct oci_process **out,
+                      husk_err **err);
+
+/* A lone linux.resources object, as `update --resources FILE` takes it. */
+int oci_resources_parse (const char *buf, size_t len, const char *name,
+                         struct oci_resources **out, husk_err **err);
+int oci_resources_load (int dirfd, const char *path,
+                        struct oci_resources **out, husk_err **err);
+
 void oci_config_free (struct oci_config *c);
 void oci_process_free (struct oci_process *p);
+void oci_resources_free (struct oci_resources *r);
 
 /* Annotation lookup; NULL when absent. */
 const char *oci_annotation (const struct oci_config *c, const char *key);

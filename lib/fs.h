@@ -1,0 +1,49 @@
+/* Safe paths: opening and creating paths inside a directory tree that may be
+ * hostile (a container's rootfs) without ever leaving it, and small-file I/O.
+ *
+ * "Inside a root" means: the path is resolved as if rootfd were "/".  Absolute
+ * symlinks restart at rootfd, ".." stops at it, and magic links
+ * (/proc/self/fd/N and the like) are refused.  openat2(RESOLVE_IN_ROOT |
+ * RESOLVE_NO_MAGICLINKS) does the work where the kernel has it; elsewhere a
+ * component walk with O_NOFOLLOW does the same.
+ *
+ * Every function returns a non-negative value on success, or -1 with errno
+ * set and, when err is non-NULL, *err filled. */
+#ifndef HUSK_LIB_FS_H
+#define HUSK_LIB_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+/* Opens path inside rootfd with open(2) flags (O_CLOEXEC is implied; O_CREAT
+ * is refused: use fs_mkpath_in_root).  Returns the new fd. */
+int fs_open_in_root (int rootfd, const char *path, int flags, husk_err **err);
+
+enum fs_kind { FS_DIR, FS_FILE };
+
+/* mkdir -p inside rootfd: every missing component is created as a directory
+ * (mode 0755) with mkdirat relative to its parent's fd, the last one as
+ * `kind` (a directory, or an empty regular file) with `mode`.  Symlinks met
+ * on the way are followed inside the root.  An existing last component is
+ * accepted whatever its type (callers check what they need).  Returns an
+ * O_PATH fd of the last component. */
+int fs_mkpath_in_root (int rootfd, const char *path, enum fs_kind kind,
+                       mode_t mode, husk_err **err);
+
+/* Reads the whole file dirfd/path (dirfd may be AT_FDCWD), at most max
+ * bytes (EFBIG past that), NUL-terminated.  *len (if non-NULL) gets the
+ * size without the NUL.  This follows symlinks: for paths a container
+ * controls, open with fs_open_in_root and use fs_read_fd. */
+int fs_read_file_at (int dirfd, const char *path, size_t max, char **out,
+                     size_t *len, husk_err **err);
+int fs_read_fd (int fd, size_t max, char **out, size_t *len, husk_err **err);
+
+/* Writes buf to dirfd/path in one write(2) (as /proc and cgroup files want).
+ * flags adds to O_WRONLY | O_CLOEXEC (e.g. O_CREAT | O_TRUNC, mode 0644). */
+int fs_write_file_at (int dirfd, const char *path, const void *buf,
+                      size_t len, int flags, husk_err **err);
+
+#endif

@@ -1,0 +1,586 @@
+/* create and run: the parent side.  husk clones the container's init with
+ * the new namespaces (one clone in the common case), maps its ids, records
+ * it in state.json, runs the runtime-namespace hooks when the init asks,
+ * and returns once the init is set up and waiting for start. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../lib/cleanup.h"
+#include "../lib/fs.h"
+#include "../lib/log.h"
+
+struct create_ctx
+{
+  const struct husk_globals *g;
+  const struct husk_create_opts *o;
+  bool run;                /* release over the sync socket, not exec.fifo */
+  bool proxy_tty;          /* run in the foreground without a socket */
+  struct oci_config *cfg;
+  char *bundle;
+  struct ns_plan ns;
+  bool ns_ready;
+  struct rt_container c;   /* rootfd, dirfd (locked), id, st */
+  bool dir_made;
+  struct rt_pty pty;
+  int sync_fd;             /* husk's end */
+  int fifo_fd;
+  int host_proc_fd;
+  pid_t pid, stage_one;
+  bool hooks_ran;
+  sigset_t child_mask;     /* the mask the container's process gets */
+};
+
+static void
+ctx_init (struct create_ctx *x, const struct husk_globals *g,
+          const struct husk_create_opts *o, bool run)
+{
+  memset (x, 0, sizeof *x);
+  x->g = g;
+  x->o = o;
+  x->run = run;
+  x->c.rootfd = x->c.dirfd = -1;
+  x->pty.master = x->pty.slave = -1;
+  x->sync_fd = x->fifo_fd = x->host_proc_fd = -1;
+  sigprocmask (SIG_SETMASK, NULL, &x->child_mask);
+}
+
+/* Frees what the ctx holds; the container itself stays. */
+static void
+ctx_release (struct create_ctx *x)
+{
+  if (x->ns_ready)
+    ns_plan_release (&x->ns);
+  rt_pty_close (&x->pty);
+  husk_closep (&x->sync_fd);
+  husk_closep (&x->fifo_fd);
+  husk_closep (&x->host_proc_fd);
+  rt_container_release (&x->c);
+  oci_config_free (x->cfg);
+  x->cfg = NULL;
+  free (x->bundle);
+  x->bundle = NULL;
+}
+
+static void
+reap (pid_t pid, int *status)
+{
+  while (waitpid (pid, status, 0) < 0 && errno == EINTR)
+    ;
+}
+
+/* A failed create leaves nothing: the init killed, the state dir gone. */
+static void
+ctx_abort (struct create_ctx *x)
+{
+  if (x->stage_one > 0)
+    {
+      kill (x->stage_one, SIGKILL);
+      reap (x->stage_one, NULL);
+    }
+  if (x->pid > 0)
+    {
+      kill (x->pid, SIGKILL);
+      reap (x->pid, NULL);
+    }
+  if (x->hooks_ran && x->cfg->hooks && x->cfg->hooks->poststop.n)
+    {
+      cleanup_err husk_err *e = NULL;
+      cleanup_free char *json = NULL;
+      if (rt_oci_state_json (&x->c, "stopped", &json, &e) == 0)
+        rt_run_hooks (&x->cfg->hooks->poststop, "poststop", json, &e);
+      if (e)
+        husk_warn ("%s", e->msg);
+    }
+  if (x->dir_made)
+    {
+      cleanup_err husk_err *e = NULL;
+      if (rt_remove_dir (x->c.rootfd, x->c.id, &e) < 0)
+        husk_warn ("%s", e->msg);
+    }
+  ctx_release (x);
+}
+
+/* ---------- before the clone ---------- */
+
+static int
+load_config (struct create_ctx *x, char **buf, size_t *len, husk_err **err)
+{
+  const char *name = x->o->config_path ? x->o->config_path : "config.json";
+  cleanup_close int bfd = -1;
+
+  x->bundle = realpath (x->o->bundle ? x->o->bundle : ".", NULL);
+  if (x->bundle == NULL)
+    return husk_error (err, errno, "bundle %s", x->o->bundle ? x->o->bundle : ".");
+  bfd = open (x->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (bfd < 0)
+    return husk_error (err, errno, "bundle %s", x->bundle);
+  if (fs_read_file_at (bfd, name, HUSK_CONFIG_MAX, buf, len, err) < 0)
+    return husk_err_wrap (err, "read %s", name);
+  if (oci_config_parse (*buf, *len, name, &x->cfg, err) < 0)
+    return -1;
+  if (x->cfg->process == NULL)
+    return husk_error (err, 0, "%s: process: required to create a container",
+                       name);
+  return 0;
+}
+
+static int
+check_terminal (struct create_ctx *x, husk_err **err)
+{
+  bool tty = x->cfg->process->terminal;
+  bool detach = !x->run || x->o->detach;
+
+  if (tty && detach && x->o->console_socket == NULL)
+    return husk_error (err, 0, "cannot allocate tty if husk will detach "
+                       "without setting console socket");
+  if (!tty && x->o->console_socket)
+    return husk_error (err, 0, "cannot use console socket if husk will not "
+                       "detach or allocate tty");
+  x->proxy_tty = tty && !detach && x->o->console_socket == NULL;
+  return 0;
+}
+
+static char *
+now_rfc3339 (void)
+{
+  struct timespec ts;
+  struct tm tm;
+  char buf[64], *out = NULL;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  gmtime_r (&ts.tv_sec, &tm);
+  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (asprintf (&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+    return NULL;
+  return out;
+}
+
+static int
+fill_state (struct create_ctx *x, husk_err **err)
+{
+  struct rt_state *s = &x->c.st;
+  const struct oci_config *cfg = x->cfg;
+  const char *rp = cfg->root ? cfg->root->path : "";
+
+  s->id = strdup (x->o->id);
+  s->bundle = strdup (x->bundle);
+  if (rp[0] == '/')
+    s->rootfs = strdup (rp);
+  else if (asprintf (&s->rootfs, "%s/%s", x->bundle, rp) < 0)
+    s->rootfs = NULL;
+  s->created = now_rfc3339 ();
+  s->ns_flags = x->ns.new_flags | x->ns.join_flags;
+  s->new_ns_flags = x->ns.new_flags;
+  if (cfg->hooks && cfg->hooks->poststart.n)
+    s->hooks |= RT_HOOK_POSTSTART;
+  if (cfg->hooks && cfg->hooks->poststop.n)
+    s->hooks |= RT_HOOK_POSTSTOP;
+  s->creating = true;
+  if (cfg->n_annotations)
+    {
+      s->annotations = calloc (cfg->n_annotations, sizeof *s->annotations);
+      if (s->annotations == NULL)
+        return husk_error (err, ENOMEM, "create");
+      for (size_t i = 0; i < cfg->n_annotations; i++, s->n_annotations++)
+        {
+          s->annotations[i].key = strdup (cfg->annotations[i].key);
+          s->annotations[i].value = strdup (cfg->annotations[i].value);
+          if (!s->annotations[i].key || !s->annotations[i].value)
+            return husk_error (err, ENOMEM, "create");
+        }
+    }
+  if (!s->id || !s->bundle || !s->rootfs || !s->created)
+    return husk_error (err, ENOMEM, "create");
+  return 0;
+}
+
+/* The state directory, made and locked: an existing id is refused. */
+static int
+make_state_dir (struct create_ctx *x, const char *config_buf, size_t len,
+                husk_err **err)
+{
+  struct rt_container *c = &x->c;
+  struct stat st;
+
+  c->id = strdup (x->o->id);
+  c->rootfd = rt_open_root (x->g, true, err);
+  if (c->rootfd < 0)
+    return -1;
+  if (mkdirat (c->rootfd, x->o->id, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        return husk_error (err, 0, "container \"%s\" already exists", x->o->id);
+      return husk_error (err, errno, "create the state of container \"%s\"",
+                         x->o->id);
+    }
+  x->dir_made = true;
+  c->dirfd = openat (c->rootfd, x->o->id, O_RDONLY | O_DIRECTORY | O_CLOEXEC
+                                               | O_NOFOLLOW);
+  if (c->dirfd < 0 || flock (c->dirfd, LOCK_EX) < 0)
+    return husk_error (err, errno, "lock container \"%s\"", x->o->id);
+  /* a delete --force that won the lock between mkdir and flock */
+  if (fstat (c->dirfd, &st) == 0 && st.st_nlink == 0)
+    {
+      x->dir_made = false;
+      return husk_error (err, 0, "container \"%s\" was deleted while being "
+                         "created", x->o->id);
+    }
+  if (fs_write_file_at (c->dirfd, RT_CONFIG_FILE, config_buf, len,
+                        O_CREAT | O_EXCL, err) < 0)
+    return husk_err_wrap (err, "save the config");
+  if (x->run)
+    return 0;
+  if (mkfifoat (c->dirfd, RT_FIFO_FILE, 0600) < 0
+      /* any uid the process ends up as may open it for writing */
+      || fchmodat (c->dirfd, RT_FIFO_FILE, 0622, 0) < 0)
+    return husk_error (err, errno, "create exec.fifo");
+  x->fifo_fd = openat (c->dirfd, RT_FIFO_FILE, O_PATH | O_CLOEXEC);
+  if (x->fifo_fd < 0)
+    return husk_error (err, errno, "open exec.fifo");
+  return 0;
+}
+
+static int
+prepare (struct create_ctx *x, husk_err **err)
+{
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  int sv[2];
+
+  if (rt_check_id (x->o->id, err) < 0 || load_config (x, &buf, &len, err) < 0
+      || check_terminal (x, err) < 0)
+    return -1;
+  if (ns_plan_init (x->cfg, &x->ns, err) < 0)
+    return -1;
+  x->ns_ready = true;
+  if (fill_state (x, err) < 0 || make_state_dir (x, buf, len, err) < 0)
+    return -1;
+  if (x->cfg->process->terminal)
+    {
+      if (rt_pty_open (x->cfg->process, &x->pty, err) < 0)
+        return -1;
+      if (x->o->console_socket
+          && rt_console_send (x->o->console_socket, x->pty.master, err) < 0)
+        return -1;
+      if (!x->proxy_tty)
+        husk_closep (&x->pty.master);
+    }
+  x->host_proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (x->host_proc_fd < 0)
+    return husk_error (err, errno, "open /proc");
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return husk_error (err, errno, "socketpair");
+  x->sync_fd = sv[0];
+  return sv[1];
+}
+
+/* ---------- the clone ---------- */
+
+/* The two-step spawn (see init.c: stage_one) is needed when a user
+ * namespace is joined, or created while others are joined (they must be
+ * joined before it exists, with the host's privileges). */
+static bool
+needs_two_steps (const struct ns_plan *ns)
+{
+  int other_joins = ns->join_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
+  return (ns->join_flags & CLONE_NEWUSER)
+         || ((ns->new_flags & CLONE_NEWUSER) && other_joins);
+}
+
+/* pid and time namespaces apply to children only: husk joins or creates
+ * them for the clone and goes back to its own right after. */
+static int
+enter_child_namespaces (struct create_ctx *x, int saved[2], husk_err **err)
+{
+  const struct ns_plan *ns = &x->ns;
+  bool pid = ns->join_fd[OCI_NS_PID] >= 0;
+  bool time = ns->join_fd[OCI_NS_TIME] >= 0 || (ns->new_flags & CLONE_NEWTIME);
+
+  if (pid && (saved[0] = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
+    return husk_error (err, errno, "open /proc/self/ns/pid");
+  if (time && (saved[1] = open ("/proc/self/ns/time", O_RDONLY | O_CLOEXEC)) < 0)
+    return husk_error (err, errno, "open /proc/self/ns/time");
+  if (ns_join (ns, ns->join_flags & (CLONE_NEWPID | CLONE_NEWTIME), err) < 0)
+    return -1;
+  if ((ns->new_flags & CLONE_NEWTIME) && ns_unshare_time (x->cfg->linux_, err) < 0)
+    return -1;
+  return 0;
+}
+
+static void
+leave_child_namespaces (int saved[2])
+{
+  if (saved[0] >= 0 && setns (saved[0], CLONE_NEWPID) < 0)
+    husk_warn ("return to husk's pid namespace: %s", strerror (errno));
+  if (saved[1] >= 0 && setns (saved[1], CLONE_NEWTIME) < 0)
+    husk_warn ("return to husk's time namespace: %s", strerror (errno));
+  husk_closep (&saved[0]);
+  husk_closep (&saved[1]);
+}
+
+static int
+clone_init (struct create_ctx *x, int child_fd, husk_err **err)
+{
+  struct rt_init_ctx ic = {
+    .cfg = x->cfg, .bundle = x->bundle, .no_pivot = x->o->no_pivot,
+    .preserve_fds = x->o->preserve_fds, .ns = &x->ns,
+    .two_step = needs_two_steps (&x->ns), .sync_fd = child_fd,
+    .fifo_fd = x->fifo_fd, .host_proc_fd = x->host_proc_fd,
+    .pty_slave = x->pty.slave, .pty_path = x->pty.slave_path,
+    .hooks_in_parent = x->cfg->hooks && (x->cfg->hooks->prestart.n
+                                         || x->cfg->hooks->create_runtime.n),
+    .sigmask = x->child_mask,
+  };
+  int saved[2] = { -1, -1 }, flags = 0;
+  pid_t pid;
+
+  if (!ic.two_step)
+    {
+      flags = x->ns.new_flags & ~(CLONE_NEWCGROUP | CLONE_NEWTIME);
+      if (enter_child_namespaces (x, saved, err) < 0)
+        {
+          leave_child_namespaces (saved);
+          return -1;
+        }
+    }
+  pid = ns_clone (flags, err);
+  if (pid == 0)
+    {
+      close (x->sync_fd);
+      rt_init_main (&ic);
+    }
+  if (!ic.two_step)
+    leave_child_namespaces (saved);
+  if (pid < 0)
+    return -1;
+  if (ic.two_step)
+    x->stage_one = pid;
+  else
+    x->pid = pid;
+  return 0;
+}
+
+/* Two-step spawn: map the first child's user namespace, learn the init's
+ * pid. */
+static int
+await_init_pid (struct create_ctx *x, husk_err **err)
+{
+  struct rt_sync_msg m;
+
+  if (rt_sync_recv (x->sync_fd, &m, err) < 0)
+    return -1;
+  if (m.type == SYNC_USERNS)
+    {
+      if (ns_write_id_maps (m.pid, x->cfg->linux_, err) < 0
+          || rt_sync_send (x->sync_fd, SYNC_MAPPED, 0, NULL, err) < 0
+          || rt_sync_expect (x->sync_fd, SYNC_PID, &m, err) < 0)
+        return -1;
+    }
+  else if (m.type == SYNC_ERROR)
+    return rt_sync_error (&m, err);
+  else if (m.type != SYNC_PID)
+    return husk_error (err, 0, "the container's init exited during setup");
+  x->pid = m.pid;
+  reap (x->stage_one, NULL);
+  x->stage_one = 0;
+  return 0;
+}
+
+static int
+state_json_for_init (struct create_ctx *x, char **json, husk_err **err)
+{
+  const struct oci_hooks *h = x->cfg->hooks;
+
+  *json = NULL;
+  if (h == NULL || (h->create_container.n == 0 && h->start_container.n == 0))
+    return 0;
+  return rt_oci_state_json (&x->c, "creating", json, err);
+}
+
+static int
+run_runtime_hooks (struct create_ctx *x, husk_err **err)
+{
+  cleanup_free char *json = NULL;
+  const struct oci_hooks *h = x->cfg->hooks;
+
+  x->hooks_ran = true;
+  if (rt_oci_state_json (&x->c, "creating", &json, err) < 0
+      || rt_run_hooks (&h->prestart, "prestart", json, err) < 0
+      || rt_run_hooks (&h->create_runtime, "createRuntime", json, err) < 0)
+    return -1;
+  return rt_sync_send (x->sync_fd, SYNC_HOOKS_DONE, 0, NULL, err);
+}
+
+static int
+init_failed (struct create_ctx *x, husk_err **err)
+{
+  int status = 0;
+
+  reap (x->pid, &status);
+  x->pid = 0;
+  if (WIFSIGNALED (status))
+    return husk_error (err, 0, "the container's init was killed by signal %d "
+                       "during setup", WTERMSIG (status));
+  return husk_error (err, 0, "the container's init exited during setup "
+                     "(status %d)", WEXITSTATUS (status));
+}
+
+static int
+spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
+{
+  cleanup_free char *json = NULL;
+  struct rt_sync_msg m;
+  int r;
+
+  r = clone_init (x, child_fd, err);
+  close (child_fd);
+  if (r < 0 || (x->stage_one && await_init_pid (x, err) < 0))
+    return -1;
+  if (!needs_two_steps (&x->ns) && (x->ns.new_flags & CLONE_NEWUSER)
+      && ns_write_id_maps (x->pid, x->cfg->linux_, err) < 0)
+    return -1;
+  x->c.st.pid = x->pid;
+  if (rt_proc_stat (x->pid, &x->c.st.start_time, NULL) < 0)
+    return husk_error (err, errno, "read the start time of the init");
+  x->c.has_state = true;
+  if (rt_state_write (x->c.dirfd, &x->c.st, err) < 0
+      || rt_set_oom_score_adj (x->pid, x->cfg->process, err) < 0)
+    return -1;
+  /* cgroup (cgroup issue): create the container's cgroup and move x->pid
+   * into it here, before GO, so that no user code runs outside it and the
+   * init's cgroup namespace is rooted at it. */
+  if (state_json_for_init (x, &json, err) < 0
+      || rt_sync_send (x->sync_fd, SYNC_GO, 0, json, err) < 0)
+    return -1;
+  for (;;)
+    {
+      r = rt_sync_recv (x->sync_fd, &m, err);
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        return init_failed (x, err);
+      if (m.type == SYNC_READY)
+        return 0;
+      if (m.type == SYNC_ERROR)
+        return rt_sync_error (&m, err);
+      if (m.type != SYNC_HOOKS || run_runtime_hooks (x, err) < 0)
+        return husk_err_wrap (err, "hooks");
+    }
+}
+
+/* create's whole work; on failure the caller aborts the ctx. */
+static int
+create_container (struct create_ctx *x, husk_err **err)
+{
+  int child_fd = prepare (x, err);
+
+  if (child_fd < 0)
+    return -1;
+  if (spawn_init (x, child_fd, err) < 0)
+    return -1;
+  x->c.st.creating = false;
+  if (rt_state_write (x->c.dirfd, &x->c.st, err) < 0)
+    return -1;
+  if (x->o->pid_file && rt_write_pid_file (x->o->pid_file, x->pid, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+husk_create (const struct husk_globals *g, const struct husk_create_opts *o,
+             husk_err **err)
+{
+  struct create_ctx x;
+
+  ctx_init (&x, g, o, false);
+  if (create_container (&x, err) < 0)
+    {
+      ctx_abort (&x);
+      return -1;
+    }
+  ctx_release (&x);
+  return 0;
+}
+
+/* ---------- run ---------- */
+
+/* Releases the init (run: over the sync socket) and waits until it has
+ * exec'd: EOF means exec, a message an error. */
+static int
+start_init (struct create_ctx *x, husk_err **err)
+{
+  struct rt_sync_msg m;
+  int r;
+
+  if (rt_sync_send (x->sync_fd, SYNC_START, 0, NULL, err) < 0)
+    return -1;
+  r = rt_sync_recv (x->sync_fd, &m, err);
+  if (r < 0)
+    return -1;
+  if (r > 0)
+    return m.type == SYNC_ERROR ? rt_sync_error (&m, err)
+                                : husk_error (err, 0, "unexpected message");
+  husk_closep (&x->sync_fd);
+  return 0;
+}
+
+/* run's end: the container is stopped; delete it as `delete` would. */
+static int
+delete_after_run (struct create_ctx *x, husk_err **err)
+{
+  struct stat st;
+
+  if (flock (x->c.dirfd, LOCK_EX) < 0)
+    return husk_error (err, errno, "lock container \"%s\"", x->c.id);
+  if (fstat (x->c.dirfd, &st) == 0 && st.st_nlink == 0)
+    return 0; /* deleted meanwhile */
+  return rt_destroy (&x->c, x->cfg, err);
+}
+
+int
+husk_run (const struct husk_globals *g, const struct husk_create_opts *o,
+          int *exit_status, husk_err **err)
+{
+  struct create_ctx x;
+  sigset_t fwd;
+  int rc = 0;
+
+  *exit_status = 0;
+  ctx_init (&x, g, o, true);
+  rt_forwarded_signals (&fwd);
+  if (!o->detach)
+    sigprocmask (SIG_BLOCK, &fwd, NULL);
+  if (create_container (&x, err) < 0 || start_init (&x, err) < 0)
+    {
+      ctx_abort (&x);
+      if (!o->detach)
+        sigprocmask (SIG_SETMASK, &x.child_mask, NULL);
+      return -1;
+    }
+  rt_poststart (&x.c, x.cfg);
+  if (!o->detach)
+    {
+      /* exec, kill and delete may lock the container while it runs */
+      flock (x.c.dirfd, LOCK_UN);
+      rc = rt_foreground (x.pid, x.proxy_tty ? x.pty.master : -1, &fwd,
+                          exit_status, err);
+      x.pid = 0;
+      if (rc == 0 && !o->keep)
+        rc = delete_after_run (&x, err);
+      sigprocmask (SIG_SETMASK, &x.child_mask, NULL);
+    }
+  ctx_release (&x);
+  return rc;
+}

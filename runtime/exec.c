@@ -1,0 +1,336 @@
+/* exec: a new process in a running container.  husk enters the init's pid
+ * (and time) namespace for its children, forks, and the child joins the
+ * rest in one setns() on the init's pidfd, then goes through the same
+ * process setup as the init (process.c) and execs. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../lib/cleanup.h"
+#include "../lib/fs.h"
+
+/* The process to run: the --process file as it is, or the container's
+ * own process with runc's overrides.  Only the arrays made here are
+ * freed; the strings belong to the config or to the caller. */
+struct exec_proc
+{
+  struct oci_process p;
+  struct oci_process *parsed; /* --process */
+  struct oci_config *cfg;     /* the container's config */
+  char **env;
+  struct oci_capabilities caps;
+  char **bounding, **effective, **permitted;
+};
+
+static void
+exec_proc_free (struct exec_proc *e)
+{
+  oci_process_free (e->parsed);
+  oci_config_free (e->cfg);
+  free (e->env);
+  free (e->bounding);
+  free (e->effective);
+  free (e->permitted);
+}
+
+static size_t
+strv_len (char **v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+static char **
+strv_concat (char **a, char **b)
+{
+  size_t na = strv_len (a), nb = strv_len (b);
+  char **v = calloc (na + nb + 1, sizeof *v);
+
+  if (v == NULL)
+    return NULL;
+  if (na)
+    memcpy (v, a, na * sizeof *v);
+  if (nb)
+    memcpy (v + na, b, nb * sizeof *v);
+  return v;
+}
+
+static int
+parse_user (const char *s, struct oci_user *u, husk_err **err)
+{
+  char *end;
+  unsigned long uid = strtoul (s, &end, 10), gid;
+
+  if (end == s || (*end != '\0' && *end != ':') || uid > 0xfffffffeUL)
+    return husk_error (err, 0, "exec: --user: expected UID[:GID], got \"%s\"", s);
+  u->uid = (uid_t) uid;
+  if (*end == ':')
+    {
+      const char *g = end + 1;
+      gid = strtoul (g, &end, 10);
+      if (end == g || *end != '\0' || gid > 0xfffffffeUL)
+        return husk_error (err, 0, "exec: --user: expected UID[:GID], got \"%s\"", s);
+      u->gid = (gid_t) gid;
+    }
+  return 0;
+}
+
+/* runc's exec: --cap adds to bounding, effective and permitted only
+ * (never inheritable or ambient: CVE-2022-29162). */
+static int
+add_caps (struct exec_proc *e, char **caps, husk_err **err)
+{
+  const struct oci_capabilities *base = e->p.capabilities;
+  struct oci_capabilities none = { 0 };
+
+  if (caps == NULL || caps[0] == NULL)
+    return 0;
+  if (base == NULL)
+    base = &none;
+  e->caps = *base;
+  e->caps.bounding = e->bounding = strv_concat (base->bounding, caps);
+  e->caps.effective = e->effective = strv_concat (base->effective, caps);
+  e->caps.permitted = e->permitted = strv_concat (base->permitted, caps);
+  if (!e->bounding || !e->effective || !e->permitted)
+    return husk_error (err, ENOMEM, "exec");
+  e->p.capabilities = &e->caps;
+  return 0;
+}
+
+static int
+exec_process (const struct husk_exec_opts *o, const struct rt_container *c,
+              struct exec_proc *e, husk_err **err)
+{
+  if (o->process_file)
+    {
+      cleanup_free char *buf = NULL;
+      size_t len;
+      if (fs_read_file_at (AT_FDCWD, o->process_file, HUSK_CONFIG_MAX, &buf,
+                           &len, err) < 0
+          || oci_process_parse (buf, len, o->process_file, &e->parsed, err) < 0)
+        return husk_err_wrap (err, "exec: --process");
+      e->p = *e->parsed;
+      return 0;
+    }
+  if (rt_load_config (c, &e->cfg, err) < 0)
+    return -1;
+  if (e->cfg->process == NULL)
+    return husk_error (err, 0, "exec: the container's config has no process");
+  e->p = *e->cfg->process;
+  e->p.args = o->args;
+  e->p.terminal = o->tty;
+  if (o->cwd)
+    e->p.cwd = (char *) o->cwd;
+  if (o->no_new_privs)
+    e->p.no_new_privileges = true;
+  if (o->env)
+    {
+      e->env = strv_concat (e->p.env, o->env);
+      if (e->env == NULL)
+        return husk_error (err, ENOMEM, "exec");
+      e->p.env = e->env;
+    }
+  if (o->user && parse_user (o->user, &e->p.user, err) < 0)
+    return -1;
+  return add_caps (e, o->caps, err);
+}
+
+/* ---------- the child ---------- */
+
+struct exec_child
+{
+  const struct oci_process *p;
+  const struct oci_personality *personality;
+  int pidfd, ns_flags, err_fd, pty_slave, preserve_fds;
+  sigset_t sigmask;
+};
+
+static int
+exec_child_setup (const struct exec_child *x, husk_err **err)
+{
+  cleanup_free char *exe = NULL;
+  cleanup_close int host_proc = -1;
+  struct rt_proc_opts po = {
+    .p = x->p, .personality = x->personality, .preserve_fds = x->preserve_fds,
+    .in_userns = (x->ns_flags & CLONE_NEWUSER) != 0, .sigmask = &x->sigmask,
+  };
+
+  /* CVE-2016-9962: not dumpable (nor ptraceable from the container) until
+   * the exec */
+  if (prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return husk_error (err, errno, "prctl");
+  if (rt_set_oom_score_adj (getpid (), x->p, err) < 0)
+    return -1;
+  host_proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (host_proc < 0)
+    return husk_error (err, errno, "open /proc");
+  po.host_proc_fd = host_proc;
+  /* cgroup (cgroup issue): join the container's cgroup here, before the
+   * namespaces (the cgroup namespace then shows it as "/"). */
+  if (ns_join_pidfd (x->pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME),
+                     err) < 0)
+    return -1;
+  if (x->pty_slave >= 0 && rt_pty_make_stdio (x->pty_slave, err) < 0)
+    return -1;
+  if (rt_proc_setup (&po, err) < 0 || rt_find_executable (x->p, &exe, err) < 0)
+    return -1;
+  return rt_proc_exec (&po, exe, err);
+}
+
+static _Noreturn void
+exec_child_main (const struct exec_child *x)
+{
+  husk_err *err = NULL;
+
+  exec_child_setup (x, &err);
+  husk_err_wrap (&err, "exec failed");
+  rt_sync_send_error (x->err_fd, err);
+  _exit (255);
+}
+
+/* ---------- the parent ---------- */
+
+static int
+check_status (const struct rt_container *c, husk_err **err)
+{
+  switch (rt_container_status (c))
+    {
+    case RT_CREATED:
+    case RT_RUNNING:
+      return 0;
+    case RT_PAUSED:
+      return husk_error (err, 0, "cannot exec in a paused container");
+    case RT_CREATING:
+      return husk_error (err, 0, "cannot exec in a container that is being "
+                         "created");
+    case RT_STOPPED:
+      break;
+    }
+  return husk_error (err, 0, "cannot exec in a stopped container");
+}
+
+/* Returns the child's pid once it has exec'd. */
+static pid_t
+spawn (const struct exec_child *x, int pidfd, husk_err **err)
+{
+  struct rt_sync_msg m;
+  int sv[2], r;
+  pid_t pid;
+
+  /* pid and time namespaces apply to children: join them for the fork */
+  if (x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)
+      && setns (pidfd, x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+    return husk_error (err, errno, "join the container's pid namespace");
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return husk_error (err, errno, "socketpair");
+  pid = fork ();
+  if (pid == 0)
+    {
+      struct exec_child cx = *x;
+      close (sv[0]);
+      cx.err_fd = sv[1];
+      exec_child_main (&cx);
+    }
+  close (sv[1]);
+  if (pid < 0)
+    {
+      close (sv[0]);
+      return husk_error (err, errno, "fork");
+    }
+  r = rt_sync_recv (sv[0], &m, err);
+  close (sv[0]);
+  if (r != 0)
+    {
+      waitpid (pid, NULL, 0);
+      return r < 0 ? -1 : rt_sync_error (&m, err);
+    }
+  return pid;
+}
+
+static int
+check_terminal (const struct husk_exec_opts *o, const struct oci_process *p,
+                husk_err **err)
+{
+  if (p->terminal && o->detach && o->console_socket == NULL)
+    return husk_error (err, 0, "cannot allocate tty if husk will detach "
+                       "without setting console socket");
+  if (!p->terminal && o->console_socket)
+    return husk_error (err, 0, "cannot use console socket if husk will not "
+                       "detach or allocate tty");
+  return 0;
+}
+
+int
+husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
+           int *exit_status, husk_err **err)
+{
+  struct rt_container c;
+  struct exec_proc e = { 0 };
+  struct rt_pty pty = { .master = -1, .slave = -1 };
+  cleanup_close int pidfd = -1;
+  struct exec_child x = { .pty_slave = -1 };
+  sigset_t fwd;
+  pid_t pid = -1;
+  int rc = -1;
+
+  *exit_status = 0;
+  if (rt_container_open (g, o->id, true, &c, err) < 0)
+    return -1;
+  if (check_status (&c, err) < 0 || exec_process (o, &c, &e, err) < 0
+      || check_terminal (o, &e.p, err) < 0)
+    goto out;
+  pidfd = rt_init_pidfd (&c.st, err);
+  if (pidfd < 0)
+    {
+      if (errno == ESRCH)
+        husk_error (err, 0, "cannot exec in a stopped container");
+      goto out;
+    }
+  if (e.p.terminal)
+    {
+      if (rt_pty_open (&e.p, &pty, err) < 0
+          || (o->console_socket && rt_console_send (o->console_socket,
+                                                    pty.master, err) < 0))
+        goto out;
+      if (o->console_socket)
+        husk_closep (&pty.master);
+    }
+  x.p = &e.p;
+  x.personality = e.cfg && e.cfg->linux_ ? e.cfg->linux_->personality : NULL;
+  x.pidfd = pidfd;
+  x.ns_flags = c.st.ns_flags;
+  x.pty_slave = pty.slave;
+  x.preserve_fds = o->preserve_fds;
+  sigprocmask (SIG_SETMASK, NULL, &x.sigmask);
+  rt_forwarded_signals (&fwd);
+  if (!o->detach)
+    sigprocmask (SIG_BLOCK, &fwd, NULL);
+  pid = spawn (&x, pidfd, err);
+  husk_closep (&pty.slave);
+  if (pid > 0 && (rc = 0, o->pid_file))
+    rc = rt_write_pid_file (o->pid_file, pid, err);
+  /* the container is not held while the process runs */
+  rt_container_release (&c);
+  if (rc == 0 && !o->detach)
+    rc = rt_foreground (pid, pty.master, &fwd, exit_status, err);
+  if (!o->detach)
+    sigprocmask (SIG_SETMASK, &x.sigmask, NULL);
+  rt_pty_close (&pty);
+  exec_proc_free (&e);
+  return rc;
+out:
+  rt_pty_close (&pty);
+  exec_proc_free (&e);
+  rt_container_release (&c);
+  return -1;
+}

@@ -1,0 +1,264 @@
+/* The container's init from clone to exec: the child side of create.c's
+ * spawn_init.  Every failure goes back to husk as a message (SYNC_ERROR on
+ * the sync socket, or on exec.fifo once `start` holds it) and the child
+ * exits; husk prints it and cleans up. */
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "../lib/cleanup.h"
+#include "../lib/fs.h"
+#include "../rootfs/rootfs.h"
+
+/* The init dies with husk until it is set up: a husk killed during create
+ * leaves no half-made container running.  Cleared just before READY,
+ * from when state.json names it. */
+static int
+guard_child (husk_err **err)
+{
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0
+      /* CVE-2016-9962: nothing in the container may ptrace us until exec */
+      || prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+    return husk_error (err, errno, "prctl");
+  return 0;
+}
+
+static int
+become_root (husk_err **err)
+{
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    return husk_error (err, errno, "become root in the user namespace (is id "
+                       "0 mapped?)");
+  return 0;
+}
+
+/* The two-step spawn, for configs that join a user namespace, or create
+ * one and join others: like runc's nsexec, this first child joins the
+ * namespaces with a path (user first), creates the user namespace and has
+ * husk map it, creates the others, and forks the init as husk's child
+ * (CLONE_PARENT).  It returns in the init only. */
+static int
+stage_one (struct rt_init_ctx *c, husk_err **err)
+{
+  const struct ns_plan *ns = c->ns;
+  struct rt_sync_msg m;
+  pid_t pid;
+
+  if (ns_join (ns, ns->join_flags, err) < 0)
+    return -1;
+  if ((ns->join_flags & CLONE_NEWUSER) && become_root (err) < 0)
+    return -1;
+  if (ns->new_flags & CLONE_NEWUSER)
+    {
+      if (unshare (CLONE_NEWUSER) < 0)
+        return husk_error (err, errno, "create the user namespace");
+      if (rt_sync_send (c->sync_fd, SYNC_USERNS, getpid (), NULL, err) < 0
+          || rt_sync_expect (c->sync_fd, SYNC_MAPPED, &m, err) < 0
+          || become_root (err) < 0)
+        return -1;
+    }
+  if (unshare (ns->new_flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP
+                                 | CLONE_NEWTIME)) < 0)
+    return husk_error (err, errno, "create the namespaces");
+  if ((ns->new_flags & CLONE_NEWTIME)
+      && ns_unshare_time (c->cfg->linux_, err) < 0)
+    return -1;
+  pid = ns_clone (CLONE_PARENT, err);
+  if (pid < 0)
+    return -1;
+  if (pid == 0)
+    return guard_child (err);
+  if (rt_sync_send (c->sync_fd, SYNC_PID, pid, NULL, err) < 0)
+    return -1;
+  _exit (0);
+}
+
+/* ---------- sysctl ---------- */
+
+static bool
+has_prefix (const char *s, const char *p)
+{
+  return strncmp (s, p, strlen (p)) == 0;
+}
+
+/* runc's rule: only namespaced sysctls, each in a namespace of its own. */
+static int
+check_sysctl (const struct oci_config *cfg, const char *key, husk_err **err)
+{
+  static const char *const ipc[] = {
+    "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+    "kernel.shmall", "kernel.shmmax", "kernel.shmmni",
+    "kernel.shm_rmid_forced", NULL,
+  };
+  enum oci_ns_type need = OCI_NS_COUNT;
+
+  for (int i = 0; ipc[i]; i++)
+    if (strcmp (key, ipc[i]) == 0)
+      need = OCI_NS_IPC;
+  if (has_prefix (key, "fs.mqueue."))
+    need = OCI_NS_IPC;
+  else if (has_prefix (key, "net."))
+    need = OCI_NS_NETWORK;
+  else if (strcmp (key, "kernel.hostname") == 0
+           || strcmp (key, "kernel.domainname") == 0)
+    need = OCI_NS_UTS;
+  if (need == OCI_NS_COUNT)
+    return husk_error (err, 0, "config.json: linux.sysctl: \"%s\" is not a "
+                       "namespaced sysctl", key);
+  if (oci_find_namespace (cfg, need) == NULL)
+    return husk_error (err, 0, "config.json: linux.sysctl: \"%s\" needs the "
+                       "container's own %s namespace", key,
+                       oci_ns_type_name (need));
+  return 0;
+}
+
+/* Written through the host's /proc that husk opened, in the container's
+ * namespaces (the files show the writer's namespaces), before the
+ * container's mounts exist. */
+static int
+write_sysctls (const struct rt_init_ctx *c, husk_err **err)
+{
+  const struct oci_linux *l = c->cfg->linux_;
+
+  for (size_t i = 0; l && i < l->n_sysctl; i++)
+    {
+      cleanup_free char *path = NULL;
+      const char *key = l->sysctl[i].key, *v = l->sysctl[i].value;
+
+      if (check_sysctl (c->cfg, key, err) < 0)
+        return -1;
+      if (asprintf (&path, "sys/%s", key) < 0)
+        return husk_error (err, ENOMEM, "linux.sysctl");
+      for (char *p = path; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      if (fs_write_file_at (c->host_proc_fd, path, v, strlen (v), 0, err) < 0)
+        return husk_err_wrap (err, "linux.sysctl: %s", key);
+    }
+  return 0;
+}
+
+/* ---------- the init ---------- */
+
+static bool
+has_hooks (const struct oci_config *cfg, size_t off)
+{
+  return cfg->hooks && ((const struct oci_hook_list *) ((const char *) cfg->hooks + off))->n;
+}
+
+/* Waits for start: through exec.fifo for create (the open blocks until
+ * `start` opens it for reading), through the sync socket for run.  The
+ * fd returned is where errors go from then on. */
+static int
+wait_for_start (const struct rt_init_ctx *c, husk_err **err)
+{
+  struct rt_sync_msg m;
+  char path[32];
+  int fd;
+
+  if (c->fifo_fd < 0)
+    return rt_sync_expect (c->sync_fd, SYNC_START, &m, err) < 0 ? -1 : c->sync_fd;
+  /* exec.fifo lies outside the container's root: reopen the O_PATH fd
+   * through the host's /proc (this works for any uid: it is our own fd) */
+  snprintf (path, sizeof path, "self/fd/%d", c->fifo_fd);
+  do
+    fd = openat (c->host_proc_fd, path, O_WRONLY | O_CLOEXEC);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0)
+    return husk_error (err, errno, "open exec.fifo");
+  return fd;
+}
+
+static int
+init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
+            husk_err **err)
+{
+  const struct oci_config *cfg = c->cfg;
+  const struct ns_plan *ns = c->ns;
+  struct rt_sync_msg m;
+  struct rootfs_opts ro = {
+    .config = cfg, .bundle = c->bundle, .no_pivot = c->no_pivot,
+    .in_userns = ((ns->new_flags | ns->join_flags) & CLONE_NEWUSER) != 0,
+    .console_path = c->pty_slave >= 0 ? c->pty_path : NULL,
+  };
+  struct rt_proc_opts po = {
+    .p = cfg->process, .personality = cfg->linux_ ? cfg->linux_->personality : NULL,
+    .host_proc_fd = c->host_proc_fd, .preserve_fds = c->preserve_fds,
+    .in_userns = ro.in_userns, .sigmask = &c->sigmask,
+  };
+
+  if (guard_child (err) < 0 || (c->two_step && stage_one (c, err) < 0))
+    return -1;
+  if (rt_sync_expect (c->sync_fd, SYNC_GO, &m, err) < 0)
+    return -1;
+  if (m.text[0] && (*state_json = strdup (m.text)) == NULL)
+    return husk_error (err, ENOMEM, "init");
+  if (!c->two_step)
+    {
+      /* pid and time were joined by husk around the clone */
+      if (ns_join (ns, ns->join_flags & ~(CLONE_NEWPID | CLONE_NEWTIME), err) < 0)
+        return -1;
+      if ((ns->new_flags & CLONE_NEWUSER) && become_root (err) < 0)
+        return -1;
+    }
+  /* husk has placed us in the container's cgroup before GO: the cgroup
+   * namespace made now has it as its root */
+  if ((ns->new_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+    return husk_error (err, errno, "create the cgroup namespace");
+  if (ns_set_names (cfg, err) < 0 || write_sysctls (c, err) < 0)
+    return -1;
+  if (c->pty_slave >= 0 && rt_pty_make_stdio (c->pty_slave, err) < 0)
+    return -1;
+  if (c->hooks_in_parent
+      && (rt_sync_send (c->sync_fd, SYNC_HOOKS, 0, NULL, err) < 0
+          || rt_sync_expect (c->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0))
+    return -1;
+  if (has_hooks (cfg, offsetof (struct oci_hooks, create_container))
+      && rt_run_hooks (&cfg->hooks->create_container, "createContainer",
+                       *state_json, err) < 0)
+    return -1;
+  if (rootfs_setup (&ro, err) < 0)
+    return -1;
+  if (rt_proc_setup (&po, err) < 0 || rt_find_executable (cfg->process, exe, err) < 0)
+    return -1;
+  if (prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+    return husk_error (err, errno, "prctl");
+  return rt_sync_send (c->sync_fd, SYNC_READY, 0, NULL, err);
+}
+
+_Noreturn void
+rt_init_main (struct rt_init_ctx *c)
+{
+  husk_err *err = NULL;
+  char *state_json = NULL, *exe = NULL;
+  int report_fd = c->sync_fd;
+  struct rt_proc_opts po = {
+    .p = c->cfg->process,
+    .personality = c->cfg->linux_ ? c->cfg->linux_->personality : NULL,
+    .host_proc_fd = c->host_proc_fd, .preserve_fds = c->preserve_fds,
+    .sigmask = &c->sigmask,
+  };
+
+  if (init_setup (c, &state_json, &exe, &err) == 0)
+    {
+      int fd = wait_for_start (c, &err);
+      if (fd >= 0)
+        {
+          report_fd = fd;
+          if (!has_hooks (c->cfg, offsetof (struct oci_hooks, start_container))
+              || rt_run_hooks (&c->cfg->hooks->start_container,
+                               "startContainer", state_json, &err) == 0)
+            rt_proc_exec (&po, exe, &err);
+        }
+    }
+  husk_err_wrap (&err, "unable to start container process");
+  rt_sync_send_error (report_fd, err);
+  _exit (1);
+}

@@ -1,0 +1,273 @@
+/* runtime/: private declarations shared by the files of this folder.
+ *
+ * A container is a directory <root>/<id> (mode 0700) holding
+ *   state.json  what husk recorded (init pid and start time, bundle, ...);
+ *               the status is derived from it, never stored;
+ *   config.json the config the container was created from (exec, hooks);
+ *   exec.fifo   while the init waits for `start` (create only).
+ * Commands on one id are serialised by flock() on the directory. */
+#ifndef HUSK_RUNTIME_INTERNAL_H
+#define HUSK_RUNTIME_INTERNAL_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <termios.h>
+
+#include "runtime.h"
+#include "../namespaces/namespaces.h"
+
+#define RT_STATE_FILE "state.json"
+#define RT_CONFIG_FILE "config.json"
+#define RT_FIFO_FILE "exec.fifo"
+
+/* ---------- state.c ---------- */
+
+/* Bits of rt_state.hooks: which hook lists of the config are non-empty,
+ * so that start and delete read the config only when they need it. */
+enum
+{
+  RT_HOOK_POSTSTART = 1 << 0,
+  RT_HOOK_POSTSTOP = 1 << 1,
+};
+
+struct rt_state
+{
+  char *id;
+  pid_t pid;               /* the init, as husk's pid namespace sees it */
+  uint64_t start_time;     /* field 22 of /proc/<pid>/stat */
+  char *bundle;
+  char *rootfs;
+  char *created;           /* RFC 3339 */
+  int ns_flags;            /* CLONE_NEW* of the init's namespaces, made
+                              or joined (exec joins these) */
+  int new_ns_flags;        /* those made for it (a new pid namespace holds
+                              exactly the container's processes) */
+  unsigned hooks;          /* RT_HOOK_* */
+  bool creating;           /* create has not finished (or was killed) */
+  struct oci_kv *annotations;
+  size_t n_annotations;
+};
+
+enum rt_status
+{
+  RT_CREATING,
+  RT_CREATED,
+  RT_RUNNING,
+  RT_PAUSED,
+  RT_STOPPED,
+};
+
+struct rt_container
+{
+  int rootfd;      /* --root */
+  int dirfd;       /* <root>/<id>, flocked when opened with lock */
+  char *id;
+  bool has_state;  /* state.json was there (absent: create was killed) */
+  struct rt_state st;
+};
+
+/* Checks id as runc does: ^[\w+-\.]+$, not "." or "..". */
+int rt_check_id (const char *id, husk_err **err);
+
+/* Opens (creating it, mode 0711, when `create`) the --root directory. */
+int rt_open_root (const struct husk_globals *g, bool create, husk_err **err);
+
+/* Opens the container id; with `lock`, holds an exclusive flock on its
+ * directory until rt_container_release.  "container \"ID\" does not exist"
+ * when there is none. */
+int rt_container_open (const struct husk_globals *g, const char *id,
+                       bool lock, struct rt_container *c, husk_err **err);
+void rt_container_release (struct rt_container *c);
+
+enum rt_status rt_container_status (const struct rt_container *c);
+const char *rt_status_name (enum rt_status s);
+
+/* Writes state.json atomically (temporary file + rename). */
+int rt_state_write (int dirfd, const struct rt_state *s, husk_err **err);
+void rt_state_clear (struct rt_state *s);
+
+/* The start time (field 22 of /proc/<pid>/stat) and state letter of pid;
+ * -1 with errno ESRCH when it has gone. */
+int rt_proc_stat (pid_t pid, uint64_t *start_time, char *state);
+
+/* Whether pid is still the process that was started at start_time, and
+ * not a zombie. */
+bool rt_pid_alive (pid_t pid, uint64_t start_time);
+
+/* A pidfd for the container's init, checked against its start time (so
+ * that a reused pid is never signalled); -1 with ESRCH when it is gone. */
+int rt_init_pidfd (const struct rt_state *s, husk_err **err);
+
+/* The spec's state document of the container, for `state` and hooks. */
+int rt_oci_state (const struct rt_container *c, const char *status,
+                  struct oci_state **out, husk_err **err);
+int rt_oci_state_json (const struct rt_container *c, const char *status,
+                       char **json, husk_err **err);
+
+/* Removes the state directory and everything in it. */
+int rt_remove_dir (int rootfd, const char *id, husk_err **err);
+
+/* Writes "<pid>" to path atomically (as containerd reads it). */
+int rt_write_pid_file (const char *path, pid_t pid, husk_err **err);
+
+/* Loads the config the container was created with (its state dir). */
+int rt_load_config (const struct rt_container *c, struct oci_config **cfg,
+                    husk_err **err);
+
+/* ---------- sync.c: messages between husk and the container's init ---- */
+
+enum rt_sync_type
+{
+  SYNC_GO = 1,     /* parent: ids mapped, state written: set up (text:
+                      the state document, for the hooks run inside) */
+  SYNC_USERNS,     /* child: my user namespace needs its id maps */
+  SYNC_MAPPED,     /* parent: done */
+  SYNC_PID,        /* child (two-step spawn): the init's pid */
+  SYNC_HOOKS,      /* child: run prestart and createRuntime hooks now */
+  SYNC_HOOKS_DONE, /* parent: done */
+  SYNC_READY,      /* child: set up, waiting for start */
+  SYNC_START,      /* parent (run): go */
+  SYNC_ERROR,      /* child: failed, with a message */
+};
+
+struct rt_sync_msg
+{
+  int type;
+  int errnum;
+  pid_t pid;
+  char text[32768];
+};
+
+/* text may be NULL. */
+int rt_sync_send (int fd, int type, pid_t pid, const char *text,
+                  husk_err **err);
+/* The child's last word: the error, written whole in one message. */
+void rt_sync_send_error (int fd, const husk_err *e);
+/* Receives one message; 0 on EOF (the other side has gone). */
+int rt_sync_recv (int fd, struct rt_sync_msg *m, husk_err **err);
+/* Waits for a message of type `want`; any other (or EOF) is an error. */
+int rt_sync_expect (int fd, int want, struct rt_sync_msg *m, husk_err **err);
+/* Turns a received SYNC_ERROR into *err. */
+int rt_sync_error (const struct rt_sync_msg *m, husk_err **err);
+
+/* ---------- hooks.c ---------- */
+
+/* Runs the hooks of one phase in order, each with state_json on stdin,
+ * killed after its timeout.  The first failure stops and is returned. */
+int rt_run_hooks (const struct oci_hook_list *l, const char *phase,
+                  const char *state_json, husk_err **err);
+
+/* ---------- terminal.c ---------- */
+
+struct rt_pty
+{
+  int master, slave;
+  char slave_path[64];
+};
+
+/* Opens a pty pair on the host's /dev/ptmx, sized from consoleSize. */
+int rt_pty_open (const struct oci_process *p, struct rt_pty *pty,
+                 husk_err **err);
+void rt_pty_close (struct rt_pty *pty);
+/* Sends the master over the AF_UNIX socket at path (SCM_RIGHTS, as runc). */
+int rt_console_send (const char *socket_path, int master, husk_err **err);
+/* Child: the slave becomes the controlling terminal and fds 0-2. */
+int rt_pty_make_stdio (int slave, husk_err **err);
+/* run in the foreground without a console socket: copies between husk's
+ * stdio and the master until the master hangs up.  Returns the fds the
+ * caller polls; see rt_proxy_*. */
+struct rt_proxy
+{
+  int master;
+  bool stdin_open;
+  bool raw;  /* husk's stdin was put in raw mode (restored at the end) */
+  struct termios saved;
+};
+int rt_proxy_start (struct rt_proxy *px, int master, husk_err **err);
+/* Handles what poll reported; returns 1 while the master is open. */
+int rt_proxy_pump (struct rt_proxy *px, short master_revents,
+                   short stdin_revents);
+void rt_proxy_resize (struct rt_proxy *px);
+/* What the process wrote last, once it has exited. */
+void rt_proxy_drain (struct rt_proxy *px);
+void rt_proxy_end (struct rt_proxy *px);
+
+/* ---------- foreground.c ---------- */
+
+/* The signals husk forwards (all but its own faults, SIGKILL, SIGSTOP). */
+void rt_forwarded_signals (sigset_t *s);
+/* Waits for pid (husk's child) with the signals in fwd blocked by the
+ * caller: forwards them, proxies master (-1: none) to husk's stdio, and
+ * sets *exit_status (128+N for a signal). */
+int rt_foreground (pid_t pid, int master, const sigset_t *fwd,
+                   int *exit_status, husk_err **err);
+
+/* ---------- process.c: the process attributes (init and exec) ---------- */
+
+struct rt_proc_opts
+{
+  const struct oci_process *p;
+  const struct oci_personality *personality; /* linux.personality */
+  int host_proc_fd;   /* the host's /proc, opened before pivot_root */
+  int preserve_fds;
+  bool in_userns;
+  const sigset_t *sigmask; /* restored just before exec */
+};
+
+/* Finds args[0] in the container (PATH from process.env, as runc does);
+ * *path is then what execve gets. */
+int rt_find_executable (const struct oci_process *p, char **path,
+                        husk_err **err);
+/* Everything that needs privileges: rlimits, scheduler, ioprio, the
+ * bounding set, user and groups, cwd, the other capability sets, umask.
+ * Called in the container's namespaces and root. */
+int rt_proc_setup (const struct rt_proc_opts *o, husk_err **err);
+/* The last steps (no_new_privs, seccomp, LSM labels, personality, fds,
+ * signals) and execve.  Returns only on failure. */
+int rt_proc_exec (const struct rt_proc_opts *o, const char *path,
+                  husk_err **err);
+/* Writes /proc/<pid>/oom_score_adj when the process asks for one. */
+int rt_set_oom_score_adj (pid_t pid, const struct oci_process *p,
+                          husk_err **err);
+
+/* ---------- init.c: the container's init, before exec ---------- */
+
+struct rt_init_ctx
+{
+  const struct oci_config *cfg;
+  const char *bundle;         /* absolute */
+  bool no_pivot;
+  int preserve_fds;
+  struct ns_plan *ns;
+  bool two_step;              /* see create.c: spawn_init */
+  int sync_fd;                /* the child's end */
+  int fifo_fd;                /* O_PATH of exec.fifo; -1 for run */
+  int host_proc_fd;
+  int pty_slave;              /* -1 without a terminal */
+  const char *pty_path;
+  bool hooks_in_parent;       /* prestart/createRuntime: ask the parent */
+  sigset_t sigmask;           /* the caller's, for the user process */
+};
+
+/* The child side of spawn_init; never returns. */
+_Noreturn void rt_init_main (struct rt_init_ctx *c);
+
+/* ---------- start.c ---------- */
+
+/* Releases a created container's init through its exec.fifo and waits
+ * until it has exec'd (or reported an error). */
+int rt_release_init (struct rt_container *c, husk_err **err);
+/* poststart hooks (failures are warnings, as the spec says). */
+void rt_poststart (struct rt_container *c, const struct oci_config *cfg);
+
+/* ---------- kill.c ---------- */
+
+/* Kills everything of the container with sig (kill --all), and with
+ * SIGKILL waits for the init to be gone. */
+int rt_kill_all (const struct rt_container *c, int sig, husk_err **err);
+/* delete's work once the container is stopped: poststop hooks, the
+ * state directory. */
+int rt_destroy (struct rt_container *c, const struct oci_config *cfg,
+                husk_err **err);
+
+#endif

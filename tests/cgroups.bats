@@ -1,0 +1,270 @@
+#!/usr/bin/env bats
+# cgroup v2 (cgroups/): limits that hold, device control in eBPF, pause and
+# resume, kill --all, ps, update, events and removal, asserted on what the
+# container can do and on the host's view of its cgroup.  Tests that need a
+# controller skip with the reason where the lane lacks it (the host lane's
+# cgroup2 has only hugetlb); the VM lane has every controller.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+CG_MNT=/sys/fs/cgroup
+[ "$(stat -fc %T "$CG_MNT" 2>/dev/null)" = cgroup2fs ] || CG_MNT=/sys/fs/cgroup/unified
+
+setup() {
+  ID=cg-$BATS_TEST_NUMBER-$$
+  # An absolute cgroupsPath of the test's own, so the host can look at it.
+  CG_REL=/husk-test/$ID
+  CG=$CG_MNT$CG_REL
+}
+
+teardown() {
+  husk delete --force "$ID" > /dev/null 2>&1 || true
+  local left=
+  [ -d "$CG" ] && left=$CG
+  rmdir "$CG" "$CG_MNT/husk-test" 2> /dev/null || true
+  [ -z "$left" ] || { echo "cgroup $left was left behind"; return 1; }
+}
+
+# need_controllers C...: skips (saying why) unless cgroup v2 has them all.
+need_controllers() {
+  [ "$(stat -fc %T "$CG_MNT" 2>/dev/null)" = cgroup2fs ] || skip_because "no cgroup2 mount"
+  local have c missing=
+  have=" $(cat "$CG_MNT/cgroup.controllers") "
+  for c in "$@"; do
+    case $have in *" $c "*) ;; *) missing="$missing $c" ;; esac
+  done
+  [ -z "$missing" ] || skip_because "cgroup v2 at $CG_MNT lacks controller(s):$missing"
+}
+
+# bundle RESOURCES-JSON SCRIPT [FILTER]: a bundle running `sh -c SCRIPT`
+# with linux.resources = RESOURCES-JSON and linux.cgroupsPath = $CG_REL.
+bundle() {
+  local args
+  args=$(jq -cn --arg s "$2" '["sh", "-c", $s]')
+  make_bundle ".process.args = $args | .linux.cgroupsPath = \"$CG_REL\"
+    | .linux.resources = ((.linux.resources // {}) * $1) | ${3:-.}"
+}
+
+# ctr RESOURCES SCRIPT [FILTER]: husk run in the foreground; $status/$output.
+ctr() {
+  bundle "$@"
+  run husk run --bundle "$BUNDLE" "$ID"
+  printf 'husk run: status %s\n%s\n' "$status" "$output"
+}
+
+# bg RESOURCES SCRIPT [FILTER]: create + start, detached from the test's stdio.
+bg() {
+  bundle "$@"
+  husk create --bundle "$BUNDLE" "$ID" < /dev/null > /dev/null 2>&1
+  husk start "$ID"
+}
+
+# wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s.
+wait_for() {
+  local n=$(($1 * 10))
+  shift
+  until "$@"; do
+    n=$((n - 1))
+    [ "$n" -gt 0 ] || return 1
+    sleep 0.1
+  done
+}
+
+key() { # key FILE KEY: the value of KEY in a flat keyed cgroup file
+  awk -v k="$2" '$1 == k { print $2 }' "$1"
+}
+
+@test "cgroup: the container's init is in the cgroupsPath cgroup, and delete removes it" {
+  bg '{}' 'sleep 100'
+  [ -d "$CG" ]
+  pid=$(husk state "$ID" | jq .pid)
+  grep -qx "$pid" "$CG/cgroup.procs"
+  husk delete --force "$ID"
+  [ ! -d "$CG" ]
+}
+
+@test "cgroup: without cgroupsPath the cgroup is <id> beside husk's own" {
+  local own parent
+  own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+  parent=$(dirname "$own")
+  [ "$parent" = / ] && parent=
+  make_bundle '.process.args = ["sleep", "100"] | del(.linux.cgroupsPath)'
+  husk create --bundle "$BUNDLE" "$ID" < /dev/null > /dev/null 2>&1
+  CG=$CG_MNT$parent/$ID
+  [ -d "$CG" ]
+  grep -qx "$(husk state "$ID" | jq .pid)" "$CG/cgroup.procs"
+}
+
+@test "cgroup: systemd's slice:prefix:name cgroupsPath is refused and nothing is left" {
+  make_bundle '.linux.cgroupsPath = "system.slice:husk:'"$ID"'"'
+  run husk run --bundle "$BUNDLE" "$ID"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ $output == *'slice:prefix:name'* ]]
+  [ -z "$(husk list -q)" ]
+}
+
+@test "cgroup: a limit on a controller the host lacks is refused by name, leaving nothing" {
+  local missing=
+  for c in memory pids cpu io; do
+    grep -qw "$c" "$CG_MNT/cgroup.controllers" || { missing=$c; break; }
+  done
+  [ -n "$missing" ] || skip_because "cgroup v2 at $CG_MNT has every controller: nothing to refuse"
+  case $missing in
+    memory) res='{"memory":{"limit":33554432}}' ;;
+    pids) res='{"pids":{"limit":10}}' ;;
+    cpu) res='{"cpu":{"shares":512}}' ;;
+    io) res='{"blockIO":{"weight":500}}' ;;
+  esac
+  ctr "$res" 'true'
+  [ "$status" -eq 1 ]
+  [[ $output == *"cgroup v2 controller \"$missing\" is not available on this host"* ]]
+  [ ! -d "$CG" ]
+  [ -z "$(husk list -q)" ]
+}
+
+@test "memory.limit: a 64 MiB allocation is OOM-killed under 32 MiB and memory.events counts it" {
+  need_controllers memory
+  bg '{"memory":{"limit":33554432,"swap":33554432}}' \
+    'dd if=/dev/zero of=/dev/null bs=64M count=1; echo dd=$? > /dev/null; sleep 100'
+  [ "$(cat "$CG/memory.max")" = 33554432 ]
+  wait_for 30 sh -c "[ \"\$(awk '\$1 == \"oom_kill\" { print \$2 }' $CG/memory.events)\" -ge 1 ]"
+  # The shell survived its child's OOM kill: the kill hit dd, not the container.
+  [ "$(husk state "$ID" | jq -r .status)" = running ]
+}
+
+@test "memory.limit: the container's exit status is 137 when its init is OOM-killed" {
+  need_controllers memory
+  ctr '{"memory":{"limit":33554432,"swap":33554432}}' 'exec dd if=/dev/zero of=/dev/null bs=64M count=1'
+  [ "$status" -eq 137 ]
+}
+
+@test "memory.swap: memory.swap.max is swap minus limit (runc's semantics)" {
+  need_controllers memory
+  bg '{"memory":{"limit":33554432,"swap":50331648,"reservation":16777216}}' 'sleep 100'
+  [ -e "$CG/memory.swap.max" ] || skip_because "the kernel has no swap accounting (memory.swap.max)"
+  [ "$(cat "$CG/memory.swap.max")" = 16777216 ]
+  [ "$(cat "$CG/memory.low")" = 16777216 ]
+}
+
+@test "pids.limit: a fork bomb is held to 16 processes" {
+  need_controllers pids
+  bg '{"pids":{"limit":16}}' '(for i in $(seq 60); do sleep 100 & done) 2> /dev/null; sleep 100'
+  wait_for 20 sh -c "[ \"\$(awk '\$1 == \"max\" { print \$2 }' $CG/pids.events)\" -ge 1 ]"
+  [ "$(cat "$CG/pids.current")" -le 16 ]
+  [ "$(wc -l < "$CG/cgroup.procs")" -le 16 ]
+}
+
+@test "cpu.quota: a busy loop under 10 ms / 100 ms is throttled" {
+  need_controllers cpu
+  bg '{"cpu":{"quota":10000,"period":100000,"shares":1024}}' 'while :; do :; done'
+  [ "$(cat "$CG/cpu.max")" = "10000 100000" ]
+  [ "$(cat "$CG/cpu.weight")" = 39 ]
+  wait_for 30 sh -c "[ \"\$(awk '\$1 == \"nr_throttled\" { print \$2 }' $CG/cpu.stat)\" -ge 3 ]"
+}
+
+@test "cpu.cpus: the container runs on the one CPU it is given" {
+  need_controllers cpuset
+  [ "$(nproc)" -ge 2 ] || skip_because "one CPU only: pinning shows nothing"
+  ctr '{"cpu":{"cpus":"1","mems":"0"}}' 'grep Cpus_allowed_list /proc/self/status'
+  [ "$status" -eq 0 ]
+  [[ $output == *"Cpus_allowed_list:"*$'\t'"1"* ]]
+}
+
+@test "unified: keys are written as given; a key naming no file is refused by name" {
+  need_controllers memory
+  bg '{"unified":{"memory.high":"41943040"}}' 'sleep 100'
+  [ "$(cat "$CG/memory.high")" = 41943040 ]
+  husk delete --force "$ID"
+  ctr '{"unified":{"memory.nosuchfile":"1"}}' 'true'
+  [ "$status" -eq 1 ]
+  [[ $output == *memory.nosuchfile* ]]
+  [ ! -d "$CG" ]
+}
+
+@test "devices: a device node outside the allowed list cannot be opened; allowing it lets it" {
+  # /dev/kmsg opened write-only needs no capability: only the device
+  # program stands in the way.
+  local dev='.linux.devices = [{"path":"/dev/kmsg","type":"c","major":1,"minor":11}]'
+  ctr '{"devices":[{"allow":false,"access":"rwm"}]}' 'exec 3> /dev/kmsg && echo opened' "$dev"
+  [ "$status" -ne 0 ]
+  [[ $output == *"Operation not permitted"* ]]
+  [[ $output != *opened* ]]
+  ctr '{"devices":[{"allow":false,"access":"rwm"},{"allow":true,"type":"c","major":1,"minor":11,"access":"w"}]}' \
+    'exec 3> /dev/kmsg && echo opened; (exec 4< /dev/kmsg) 2> /dev/null || echo read-denied' "$dev"
+  [ "$status" -eq 0 ]
+  [[ $output == *opened* ]]
+  [[ $output == *read-denied* ]]
+  # runc's defaults stay allowed whatever the list says.
+  ctr '{"devices":[{"allow":false,"access":"rwm"}]}' 'echo x > /dev/null && head -c 4 /dev/urandom | wc -c'
+  [ "$status" -eq 0 ]
+  [[ $output == *4* ]]
+}
+
+@test "pause/resume: a frozen busy loop uses no CPU until resumed" {
+  bg '{}' 'while :; do :; done'
+  husk pause "$ID"
+  [ "$(husk state "$ID" | jq -r .status)" = paused ]
+  [ "$(key "$CG/cgroup.events" frozen)" = 1 ]
+  a=$(key "$CG/cpu.stat" usage_usec)
+  sleep 1
+  b=$(key "$CG/cpu.stat" usage_usec)
+  [ "$a" = "$b" ]
+  husk resume "$ID"
+  [ "$(husk state "$ID" | jq -r .status)" = running ]
+  sleep 1
+  c=$(key "$CG/cpu.stat" usage_usec)
+  [ "$c" -gt "$b" ]
+}
+
+@test "kill --all: every process of the container gets the signal" {
+  bg '{}' 'sleep 100 & sleep 100 & sleep 100'
+  wait_for 10 sh -c "[ \$(wc -l < $CG/cgroup.procs) -ge 3 ]"
+  husk kill --all "$ID" KILL
+  wait_for 10 sh -c "[ ! -s $CG/cgroup.procs ]"
+}
+
+@test "ps: lists the host pids of the container's cgroup" {
+  bg '{}' 'sleep 100 & sleep 100'
+  wait_for 10 sh -c "[ \$(wc -l < $CG/cgroup.procs) -ge 2 ]"
+  run husk ps --format json "$ID"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -c 'sort')" = "$(sort -n "$CG/cgroup.procs" | jq -sc .)" ]
+}
+
+@test "exec: the exec'd process joins the container's cgroup" {
+  bg '{}' 'sleep 100'
+  husk exec --detach --pid-file "$BATS_TEST_TMPDIR/exec.pid" "$ID" sleep 50
+  grep -qx "$(cat "$BATS_TEST_TMPDIR/exec.pid")" "$CG/cgroup.procs"
+}
+
+@test "update: a new pids limit holds; checkBeforeUpdate refuses a memory limit below usage" {
+  need_controllers pids memory
+  bg '{"pids":{"limit":100},"memory":{"limit":104857600}}' 'sleep 100'
+  echo '{"pids":{"limit":5}}' > "$BATS_TEST_TMPDIR/r.json"
+  husk update --resources "$BATS_TEST_TMPDIR/r.json" "$ID"
+  [ "$(cat "$CG/pids.max")" = 5 ]
+  run husk exec "$ID" sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; wait'
+  [ "$(key "$CG/pids.events" max)" -ge 1 ]
+  echo '{"memory":{"limit":4096,"checkBeforeUpdate":true}}' > "$BATS_TEST_TMPDIR/m.json"
+  run husk update --resources "$BATS_TEST_TMPDIR/m.json" "$ID"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ $output == *"rejecting memory limit 4096"* ]]
+  [ "$(cat "$CG/memory.max")" = 104857600 ]
+}
+
+@test "events --stats: one stats line in runc's format" {
+  need_controllers memory pids
+  bg '{"memory":{"limit":33554432},"pids":{"limit":20}}' 'sleep 100'
+  run husk events --stats "$ID"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(echo "$output" | jq -r .type)" = stats ]
+  [ "$(echo "$output" | jq -r .id)" = "$ID" ]
+  [ "$(echo "$output" | jq .data.memory.usage.limit)" = 33554432 ]
+  [ "$(echo "$output" | jq .data.pids.limit)" = 20 ]
+  [ "$(echo "$output" | jq .data.pids.current)" -ge 1 ]
+  [ "$(echo "$output" | jq '.data.cpu.usage.total > 0')" = true ]
+}
