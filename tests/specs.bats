@@ -208,3 +208,23 @@ refused_by_husk() {
   [[ "${lines[-1]}" == *"config.json: mounts[2].destination: expected a string, got 42" ]]
   [ ! -e "$(husk_root)/logged" ]
 }
+
+@test "specs: the configs husk spec writes (and --rootless) parse" {
+  mkdir "$BATS_TEST_TMPDIR/root" "$BATS_TEST_TMPDIR/rootless"
+  run -0 "$HUSK" spec --bundle "$BATS_TEST_TMPDIR/root"
+  run -0 "$HUSK" spec --rootless --bundle "$BATS_TEST_TMPDIR/rootless"
+  run -0 "$SPECS_TEST" --config "$BATS_TEST_TMPDIR/root/config.json" \
+    "$BATS_TEST_TMPDIR/rootless/config.json"
+  [ "$output" = "ok"$'\n'"ok" ]
+}
+
+@test "specs: husk run refuses a FIFO config.json without hanging" {
+  make_bundle
+  rm "$BUNDLE/config.json"
+  mkfifo "$BUNDLE/config.json"
+  # KILL: a husk stuck in open() may be forwarding TERM to a container
+  run timeout -s KILL 20 "$HUSK" --root "$(husk_root)" run --bundle "$BUNDLE" fifo
+  [ "$status" = 1 ]
+  [[ "$output" == *config.json* ]]
+  [ ! -e "$(husk_root)/fifo" ]
+}
