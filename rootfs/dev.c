@@ -47,8 +47,8 @@ static const struct {
 static char *dev_tmpfs_options[]
     = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
 
-static bool
-is_dev (const char *dest)
+bool
+rootfs_is_dev (const char *dest)
 {
   while (*dest == '/')
     dest++;
@@ -68,7 +68,7 @@ rootfs_config_mounts_dev (const struct oci_config *c, bool *bind)
   for (size_t i = 0; i < c->n_mounts; i++)
     {
       const struct oci_mount *m = &c->mounts[i];
-      if (!is_dev (m->destination))
+      if (!rootfs_is_dev (m->destination))
         continue;
       found = true;
       *bind = m->type && strcmp (m->type, "bind") == 0;
@@ -355,5 +355,11 @@ rootfs_setup_dev (struct rootfs_ctx *ctx, husk_err **err)
     }
   if (ctx->o->console_path && mount_console (ctx, devfd, err) < 0)
     return husk_err_wrap (err, "/dev/console");
+  if (ctx->dev_ro)
+    {
+      struct mnt_opts ro = { .attr_set = MOUNT_ATTR_RDONLY };
+      if (mnt_set_attrs (devfd, &ro, err) < 0)
+        return husk_err_wrap (err, "make /dev read-only");
+    }
   return 0;
 }

@@ -19,9 +19,9 @@ struct rootfs_ctx {
   const struct rootfs_opts *o;
   const struct oci_config *c;
   char *root_path; /* canonical path of root.path on the host */
-  int bundlefd;    /* relative bind sources are relative to the bundle */
   int rootfd;      /* the rootfs mount, once bound onto itself */
   int devnullfd;   /* the host's /dev/null, verified char 1:3 */
+  bool dev_ro;     /* /dev is made read-only once its nodes are made */
 };
 
 /* ---------- options.c: a mount's option strings ---------- */
@@ -36,6 +36,7 @@ struct mnt_propagation {
 struct mnt_opts {
   bool bind, recursive; /* bind or rbind */
   bool remount;
+  bool copyup; /* tmpcopyup: the tmpfs starts as a copy of what it covers */
   uint64_t attr_set, attr_clr;   /* MOUNT_ATTR_* of the mount itself */
   uint64_t rattr_set, rattr_clr; /* and of every mount below it (rro...) */
   unsigned long sb_set;          /* MS_RDONLY, MS_SYNCHRONOUS...: for new
@@ -46,7 +47,7 @@ struct mnt_opts {
 };
 
 /* Sorts a mount's options into flags and filesystem data (the strings that
- * are no flag); refuses idmap, ridmap and tmpcopyup. */
+ * are no flag); refuses idmap and ridmap. */
 int mnt_opts_parse (char *const *options, struct mnt_opts *out,
                     husk_err **err);
 void mnt_opts_free (struct mnt_opts *mo);
@@ -79,8 +80,17 @@ int rootfs_do_mounts (struct rootfs_ctx *ctx, husk_err **err);
 int rootfs_mount_entry (struct rootfs_ctx *ctx, const struct oci_mount *m,
                         husk_err **err);
 
+/* ---------- copyup.c ---------- */
+
+/* Copies the tree below the directory srcfd into the directory dstfd (a
+ * detached tmpfs): files, directories, symlinks and nodes with their modes
+ * and owners, never following a symlink of the source. */
+int rootfs_copy_tree (int srcfd, int dstfd, husk_err **err);
+
 /* ---------- dev.c ---------- */
 
+/* Is dest "/dev" (any number of slashes)? */
+bool rootfs_is_dev (const char *dest);
 /* Does the config mount something on /dev? (and is it a bind?) */
 bool rootfs_config_mounts_dev (const struct oci_config *c, bool *bind);
 int rootfs_setup_dev (struct rootfs_ctx *ctx, husk_err **err);

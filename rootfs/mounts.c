@@ -218,9 +218,19 @@ make_mount (struct rootfs_ctx *ctx, const struct oci_mount *m,
 
   if (mo->bind)
     {
-      if (m->source == NULL)
+      cleanup_free char *joined = NULL;
+      const char *source = m->source;
+      if (source == NULL)
         return husk_error (err, 0, "a bind mount needs a source");
-      mfd = mnt_clone (ctx->bundlefd, m->source, mo->recursive, err);
+      /* Relative sources are relative to the bundle; joined as a string,
+       * since a user namespace's root may not be allowed in the bundle. */
+      if (source[0] != '/')
+        {
+          if (asprintf (&joined, "%s/%s", ctx->o->bundle, source) < 0)
+            return husk_error (err, ENOMEM, "source");
+          source = joined;
+        }
+      mfd = mnt_clone (AT_FDCWD, source, mo->recursive, err);
       if (mfd >= 0 && mnt_set_attrs (mfd, mo, err) < 0)
         {
           close (mfd);
@@ -329,6 +339,22 @@ open_destination (struct rootfs_ctx *ctx, const struct oci_mount *m, int mfd,
                             kind == FS_DIR ? 0755 : 0644, err);
 }
 
+/* tmpcopyup: fill the detached tmpfs from the directory it will cover. */
+static int
+copy_up (const struct oci_mount *m, const struct mnt_opts *mo, int destfd,
+         int mfd, husk_err **err)
+{
+  struct stat st;
+
+  if (mo->bind || m->type == NULL || strcmp (m->type, "tmpfs") != 0)
+    return husk_error (err, EINVAL, "tmpcopyup is only for tmpfs mounts");
+  if (fstat (destfd, &st) < 0)
+    return husk_error (err, errno, "stat the destination");
+  if (!S_ISDIR (st.st_mode))
+    return 0;
+  return rootfs_copy_tree (destfd, mfd, err);
+}
+
 /* "remount": change the flags (and, for a filesystem, its options) of what
  * is already mounted at the destination. */
 static int
@@ -374,6 +400,14 @@ mount_entry (struct rootfs_ctx *ctx, const struct oci_mount *m,
     return husk_error (err, EINVAL, "no type, and not a bind mount");
   if (mo.remount)
     return remount (ctx, m, &mo, err);
+  /* A read-only /dev is made so after its nodes are (runc does the same). */
+  if (!mo.bind && rootfs_is_dev (m->destination)
+      && (mo.attr_set & MOUNT_ATTR_RDONLY))
+    {
+      mo.attr_set &= ~(uint64_t) MOUNT_ATTR_RDONLY;
+      mo.sb_set &= ~(unsigned long) MS_RDONLY;
+      ctx->dev_ro = true;
+    }
 
   mfd = make_mount (ctx, m, &mo, err);
   if (mfd < 0)
@@ -382,6 +416,8 @@ mount_entry (struct rootfs_ctx *ctx, const struct oci_mount *m,
   if (destfd < 0)
     return -1;
   if (check_destination (ctx, m, destfd, mfd, err) < 0)
+    return -1;
+  if (mo.copyup && copy_up (m, &mo, destfd, mfd, err) < 0)
     return -1;
   if (mnt_attach (mfd, destfd, err) < 0)
     return -1;

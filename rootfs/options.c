@@ -17,6 +17,7 @@ enum opt_kind {
   OPT_RO,     /* ro/rw: the mount and, for a new filesystem, its sb */
   OPT_BIND,
   OPT_REMOUNT,
+  OPT_COPYUP, /* tmpcopyup */
   OPT_NOOP,
   OPT_REFUSE,
 };
@@ -67,7 +68,13 @@ static const struct opt opts[] = {
   { "silent", OPT_NOOP, false, 0 },
   { "idmap", OPT_REFUSE, false, 0 },
   { "ridmap", OPT_REFUSE, false, 0 },
-  { "tmpcopyup", OPT_REFUSE, false, 0 },
+  { "tmpcopyup", OPT_COPYUP, false, 0 },
+  /* Superblock flags that binds ignore and that the new mount API has no
+   * generic name for: accepted, as runc does for binds. */
+  { "acl", OPT_NOOP, false, 0 },
+  { "noacl", OPT_NOOP, false, 0 },
+  { "iversion", OPT_NOOP, false, 0 },
+  { "noiversion", OPT_NOOP, false, 0 },
 };
 
 static const struct {
@@ -205,6 +212,9 @@ mnt_opts_parse (char *const *options, struct mnt_opts *mo, husk_err **err)
           break;
         case OPT_REMOUNT:
           mo->remount = true;
+          break;
+        case OPT_COPYUP:
+          mo->copyup = true;
           break;
         case OPT_NOOP:
           break;

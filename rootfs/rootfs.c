@@ -14,7 +14,6 @@
 static void
 ctx_free (struct rootfs_ctx *ctx)
 {
-  husk_closep (&ctx->bundlefd);
   husk_closep (&ctx->rootfd);
   husk_closep (&ctx->devnullfd);
   free (ctx->root_path);
@@ -30,9 +29,6 @@ ctx_init (struct rootfs_ctx *ctx, husk_err **err)
 
   if (root == NULL || root->path == NULL)
     return husk_error (err, EINVAL, "root.path: required");
-  ctx->bundlefd = open (ctx->o->bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (ctx->bundlefd < 0)
-    return husk_error (err, errno, "open the bundle \"%s\"", ctx->o->bundle);
   path = root->path;
   if (path[0] != '/')
     {
@@ -51,11 +47,12 @@ int
 rootfs_setup (const struct rootfs_opts *o, husk_err **err)
 {
   struct rootfs_ctx ctx __attribute__ ((cleanup (ctx_free)))
-  = { .o = o, .c = o->config, .bundlefd = -1, .rootfd = -1,
+  = { .o = o, .c = o->config, .rootfd = -1,
       .devnullfd = -1 };
 
   if (ctx_init (&ctx, err) < 0 || rootfs_prepare_root (&ctx, err) < 0
       || rootfs_do_mounts (&ctx, err) < 0 || rootfs_setup_dev (&ctx, err) < 0
+      || (o->before_pivot && o->before_pivot (o->before_pivot_arg, err) < 0)
       || rootfs_mask_paths (&ctx, err) < 0
       || rootfs_readonly_paths (&ctx, err) < 0
       || rootfs_readonly_root (&ctx, err) < 0 || rootfs_enter (&ctx, err) < 0

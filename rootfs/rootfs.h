@@ -15,14 +15,20 @@ struct rootfs_opts {
   bool no_pivot;            /* move mount + chroot instead of pivot_root */
   bool in_userns;           /* devices are bind-mounted, not mknod'ed */
   const char *console_path; /* pty slave to bind on /dev/console, or NULL */
+  /* Optional: called once the mounts and /dev are in place, before the
+   * masks and the move into the rootfs; where runc runs the createContainer
+   * hooks.  A failure stops the setup with its error. */
+  int (*before_pivot) (void *arg, husk_err **err);
+  void *before_pivot_arg;
 };
 
-/* Does, in this order: root propagation (rootfsPropagation, default
- * rprivate), the rootfs bind, config mounts in order (destinations resolved
+/* Does, in this order: root propagation (rootfsPropagation, default rslave
+ * as runc), the rootfs bind, config mounts in order (destinations resolved
  * inside the rootfs: no symlink can lead out), /dev (default devices,
- * symlinks, linux.devices, /dev/console), pivot_root (or move + chroot),
- * maskedPaths, readonlyPaths, root.readonly.  On return the process's root
- * and cwd are the container's "/". */
+ * symlinks, linux.devices, /dev/console), before_pivot, maskedPaths,
+ * readonlyPaths, root.readonly (these three through fds of the rootfs, so
+ * before the move), pivot_root (or move + chroot), rootfsPropagation.  On
+ * return the process's root and cwd are the container's "/". */
 int rootfs_setup (const struct rootfs_opts *o, husk_err **err);
 
 #endif

@@ -169,6 +169,30 @@ teardown() {
   [ ! -e "$src/sub/b" ]
 }
 
+@test "rootfs: tmpcopyup fills a tmpfs with what it covers, the rootfs is untouched" {
+  own_rootfs
+  mkdir -p "$ROOTFS/seed/sub"
+  echo seeded > "$ROOTFS/seed/sub/file"
+  chown 1:2 "$ROOTFS/seed/sub/file"
+  chmod 750 "$ROOTFS/seed/sub"
+  ln -s /etc/passwd "$ROOTFS/seed/link"
+  ctr '.mounts += [{"destination": "/seed", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=755"]}]' \
+    'cat /proc/self/mountinfo; cat /seed/sub/file; stat -c "%n %a %u:%g" /seed/sub /seed/sub/file
+     echo "link -> $(readlink /seed/link)"; echo new > /seed/sub/new; echo "write=$?"'
+  [ "$status" -eq 0 ]
+  [ "$(mnt type /seed)" = tmpfs ]
+  [[ "$output" == *seeded* ]]
+  [[ "$output" == *"/seed/sub 750 0:0"* ]]
+  [[ "$output" == *"/seed/sub/file 644 1:2"* ]]
+  [[ "$output" == *"link -> /etc/passwd"* ]]
+  [[ "$output" == *"write=0"* ]]
+  [ ! -e "$ROOTFS/seed/sub/new" ]
+  # Only for tmpfs: a bind with tmpcopyup would write into its source.
+  ctr '.mounts += [{"destination": "/seed", "type": "bind", "source": "/tmp", "options": ["bind", "tmpcopyup"]}]' 'true'
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"tmpcopyup is only for tmpfs mounts"* ]]
+}
+
 @test "rootfs: /dev has the default devices, links and modes" {
   ctr . 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a %u:%g" /dev/$d; done
          for l in ptmx fd stdin stdout stderr; do echo "/dev/$l -> $(readlink /dev/$l)"; done
@@ -190,6 +214,15 @@ teardown() {
   [[ "$output" == *"/dev/shm directory"* ]]
   [[ "$output" == *null-ok* ]]
   [[ "$output" == *" 00 00 00"* ]]
+}
+
+@test "rootfs: a read-only /dev gets its nodes first" {
+  ctr '.mounts |= map(if .destination == "/dev" then .options += ["ro"] else . end)' \
+    'cat /proc/self/mountinfo; stat -c "%n %t:%T" /dev/null; touch /dev/x 2>&1; echo "touch=$?"'
+  [ "$status" -eq 0 ]
+  has_opt "$(mnt opts /dev)" ro
+  [[ "$output" == *"/dev/null 1:3"* ]]
+  [[ "$output" == *"touch=1"* ]]
 }
 
 @test "rootfs: linux.devices are made with their numbers, mode and owner" {
