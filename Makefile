@@ -68,6 +68,14 @@ check: deps
 	@$(MAKE) --no-print-directory all bundle unit
 	@tests/run-lanes.sh
 
+check-host: deps
+	@$(MAKE) --no-print-directory all bundle unit
+	@tests/run-lanes.sh --host-only
+
+check-vm: deps
+	@$(MAKE) --no-print-directory all bundle unit
+	@tests/run-lanes.sh --vm-only
+
 install: $(BUILD)/husk
 	install -D -m 0755 $(BUILD)/husk $(DESTDIR)$(PREFIX)/bin/husk
 	install -D -m 0644 docs/husk.1 $(DESTDIR)$(PREFIX)/share/man/man1/husk.1

@@ -41,7 +41,11 @@ if [ ${#files[@]} = 0 ]; then
   [ -e "${files[0]}" ] || { echo "run-lanes: no tests/*.bats" >&2; exit 2; }
 fi
 
+# Each run counts its own copy (runs may overlap); the last one to finish
+# leaves its TAP in build/lanes/ to read afterwards.
 mkdir -p "$OUTDIR"
+work=$(mktemp -d "$OUTDIR/run.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -69,7 +73,7 @@ count_tap() {
 }
 
 run_lane() {
-  local lane=$1 tap=$OUTDIR/$1.tap
+  local lane=$1 tap=$work/$1.tap
   local -a cmd=(bats --tap --timing "${files[@]}")
   [ "$lane" = vm ] && cmd=("$TREE/tests/vm/run.sh" "${cmd[@]}")
   echo "== $lane lane: bats ${files[*]#"$TREE"/}"
@@ -81,6 +85,7 @@ run_lane() {
   rc=${PIPESTATUS[0]}
   dur[$lane]=$(secs "$start" "$(now)")
   count_tap "$tap" "$rc"
+  cp "$tap" "$OUTDIR/$lane.tap"
   result[$lane]="$passed passed, $failed failed, $skipped skipped in ${dur[$lane]}s"
   [ -n "$trouble" ] && result[$lane]+=" ($trouble)"
   total_passed=$((total_passed + passed))

@@ -9,8 +9,8 @@
 #   initramfs.cpio busybox + the modules needed to mount the 9p root, and
 #                  tests/vm/initramfs-init as /init
 # The kernel is the one Debian's linux-image-amd64 depends on, fetched with
-# `apt-get download`.  What is unpacked is redone when this script changes,
-# the initramfs also when its init or busybox change.  Concurrent callers
+# `apt-get download`.  The initramfs is rebuilt when this script, its init or
+# busybox change; the unpacked kernel when KERNEL_LAYOUT changes.  Concurrent callers
 # serialise on a lock.
 set -eu
 
@@ -18,6 +18,9 @@ TREE=$(cd "$(dirname "$0")/../.." && pwd -P)
 VMDIR=$TREE/tests/vm
 CACHE=${HUSK_VM_CACHE:-$TREE/build/vm}
 BUSYBOX=/bin/busybox
+# Bump when build_kernel unpacks differently: running guests read the unpacked
+# modules through 9p, so they are not redone on every edit of this script.
+KERNEL_LAYOUT=1
 # What /init loads (with their dependencies) before it can mount the root.
 INITRAMFS_MODULES="virtio_pci virtio_console 9pnet_virtio 9p overlay"
 
@@ -32,7 +35,9 @@ kernel_package() {
 # The newest kernel already in the cache, for machines whose apt lists are
 # gone (apt-cache then knows no linux-image-amd64).
 cached_version() {
-  ls -1 "$CACHE" 2>/dev/null | grep -E '^[0-9].*-amd64$' | sort -V | tail -n 1
+  for d in "$CACHE"/[0-9]*-amd64; do
+    [ -d "$d" ] && echo "${d##*/}"
+  done | sort -V | tail -n 1
 }
 
 # apt-cache takes most of a second: its answer is kept until apt's lists or
@@ -40,7 +45,7 @@ cached_version() {
 resolve_version() {
   memo=$CACHE/kernel-version
   if [ -s "$memo" ] && [ -e "$CACHE/$(cat "$memo")/.kernel-ok" ] &&
-    ! [ /var/lib/apt/lists -nt "$memo" ] && ! [ /var/cache/apt/pkgcache.bin -nt "$memo" ]; then
+    [ -z "$(find /var/lib/apt/lists /var/cache/apt/pkgcache.bin -maxdepth 0 -newer "$memo" 2>/dev/null)" ]; then
     cat "$memo"
     return
   fi
@@ -81,8 +86,7 @@ extract_vmlinux() {
 
 build_kernel() {
   dir=$1 ver=$2
-  key=$(cksum < "$0")
-  [ "$(cat "$dir/.kernel-ok" 2>/dev/null)" = "$key" ] && return 0
+  [ "$(cat "$dir/.kernel-ok" 2>/dev/null)" = "$KERNEL_LAYOUT" ] && return 0
   rm -f "$dir/.kernel-ok"
   mkdir -p "$dir"
   deb=$(ls "$dir"/linux-image-"$ver"_*.deb 2>/dev/null | head -n 1)
@@ -107,7 +111,7 @@ build_kernel() {
   say "extracting vmlinux"
   extract_vmlinux "$dir/root/boot/vmlinuz-$ver" "$dir/vmlinux" ||
     die "found no compressed kernel in $dir/root/boot/vmlinuz-$ver"
-  echo "$key" > "$dir/.kernel-ok"
+  echo "$KERNEL_LAYOUT" > "$dir/.kernel-ok"
 }
 
 # Prints the modules $@ need, dependencies first, as paths relative to the
