@@ -51,12 +51,6 @@ bad_value (husk_err **err, unsigned index, enum field f, const char *value,
   return bad (err, index, f, "\"%s\" %s", value, what);
 }
 
-int
-cidr_family_len (int family)
-{
-  return family == AF_INET ? 4 : 16;
-}
-
 static int
 parse_uint (const char *s, unsigned long min, unsigned long max,
             unsigned long *out)
@@ -72,66 +66,8 @@ parse_uint (const char *s, unsigned long min, unsigned long max,
   return 0;
 }
 
-int
-cidr_parse (const char *s, bool need_prefix, struct husk_cidr *out)
-{
-  char buf[CIDR_STRLEN];
-  const char *slash = strchr (s, '/');
-  size_t len = slash ? (size_t) (slash - s) : strlen (s);
-  unsigned long prefix;
-
-  if (len == 0 || len >= INET6_ADDRSTRLEN || (need_prefix && !slash))
-    return -1;
-  memcpy (buf, s, len);
-  buf[len] = '\0';
-  memset (out, 0, sizeof *out);
-  if (inet_pton (AF_INET, buf, out->addr) == 1)
-    out->family = AF_INET;
-  else if (inet_pton (AF_INET6, buf, out->addr) == 1)
-    out->family = AF_INET6;
-  else
-    return -1;
-  out->prefix = cidr_family_len (out->family) * 8;
-  if (slash)
-    {
-      if (parse_uint (slash + 1, 0, out->prefix, &prefix) < 0)
-        return -1;
-      out->prefix = prefix;
-    }
-  return 0;
-}
-
-const char *
-cidr_str (const struct husk_cidr *c, bool with_prefix, char buf[CIDR_STRLEN])
-{
-  size_t len;
-
-  if (inet_ntop (c->family, c->addr, buf, INET6_ADDRSTRLEN) == NULL)
-    strcpy (buf, "?");
-  len = strlen (buf);
-  if (with_prefix)
-    snprintf (buf + len, CIDR_STRLEN - len, "/%u", c->prefix);
-  return buf;
-}
-
 bool
-cidr_contains (const struct husk_cidr *net, const struct husk_cidr *a)
-{
-  unsigned bits = net->prefix;
-
-  if (net->family != a->family)
-    return false;
-  for (unsigned i = 0; bits > 0; i++, bits = bits > 8 ? bits - 8 : 0)
-    {
-      uint8_t mask = bits >= 8 ? 0xff : (uint8_t) (0xff << (8 - bits));
-      if ((net->addr[i] & mask) != (a->addr[i] & mask))
-        return false;
-    }
-  return true;
-}
-
-static bool
-valid_ifname (const char *s)
+ifname_valid (const char *s)
 {
   size_t len = strlen (s);
 
@@ -148,7 +84,7 @@ static int
 parse_ifname (const struct group *g, enum field f, char out[IF_NAMESIZE],
               husk_err **err)
 {
-  if (!valid_ifname (g->v[f]))
+  if (!ifname_valid (g->v[f]))
     return bad_value (err, g->index, f, g->v[f],
                       "is not a valid interface name (1 to 15 characters, "
                       "no '/', ':' or spaces)");
@@ -613,6 +549,18 @@ check_names (const struct husk_net *n, husk_err **err)
                              n->ifs[i].index, n->ifs[i].name,
                              n->devs[j].host_name);
       for (size_t j = 0; j < i; j++)
+        for (size_t k = 0; k < n->ifs[i].n_gateways; k++)
+          for (size_t l = 0; l < n->ifs[j].n_gateways; l++)
+            if (n->ifs[i].gateways[k].family == n->ifs[j].gateways[l].family)
+              return husk_error (err, 0,
+                                 "annotation " PREFIX "%u.gateway: the "
+                                 "default IPv%c route already goes through "
+                                 PREFIX "%u.gateway",
+                                 n->ifs[i].index,
+                                 n->ifs[i].gateways[k].family == AF_INET
+                                     ? '4' : '6',
+                                 n->ifs[j].index);
+      for (size_t j = 0; j < i; j++)
         for (size_t k = 0; k < n->ifs[i].n_ports; k++)
           for (size_t l = 0; l < n->ifs[j].n_ports; l++)
             if (n->ifs[i].ports[k].host == n->ifs[j].ports[l].host
@@ -622,39 +570,6 @@ check_names (const struct husk_net *n, husk_err **err)
                                  "%u is already forwarded by interface %u",
                                  n->ifs[i].index, n->ifs[i].ports[k].host,
                                  n->ifs[j].index);
-    }
-  return 0;
-}
-
-static int
-parse_devices (const struct oci_linux *l, struct husk_net *n, husk_err **err)
-{
-  if (l == NULL || l->n_net_devices == 0)
-    return 0;
-  n->devs = calloc (l->n_net_devices, sizeof *n->devs);
-  if (n->devs == NULL)
-    return husk_error (err, ENOMEM, "linux.netDevices");
-  for (size_t i = 0; i < l->n_net_devices; i++)
-    {
-      const struct oci_net_device *d = &l->net_devices[i];
-      const char *name = d->name ? d->name : d->host_name;
-      if (!valid_ifname (d->host_name ? d->host_name : ""))
-        return husk_error (err, 0,
-                           "config.json: linux.netDevices: \"%s\" is not a "
-                           "valid interface name",
-                           d->host_name ? d->host_name : "");
-      if (!valid_ifname (name))
-        return husk_error (err, 0,
-                           "config.json: linux.netDevices.%s.name: \"%s\" is "
-                           "not a valid interface name", d->host_name, name);
-      for (size_t j = 0; j < n->n_devs; j++)
-        if (strcmp (n->devs[j].name, name) == 0)
-          return husk_error (err, 0,
-                             "config.json: linux.netDevices.%s.name: \"%s\" "
-                             "is already the name of linux.netDevices.%s",
-                             d->host_name, name, n->devs[j].host_name);
-      strcpy (n->devs[n->n_devs].host_name, d->host_name);
-      strcpy (n->devs[n->n_devs++].name, name);
     }
   return 0;
 }
@@ -724,7 +639,7 @@ network_parse (const struct oci_config *cfg, struct husk_net **out,
   for (unsigned i = 0; i < MAX_IFS; i++)
     if (present[i] && parse_group (&groups[i], &n->ifs[n->n_ifs++], err) < 0)
       return -1;
-  if (parse_devices (cfg->linux_, n, err) < 0 || check_names (n, err) < 0)
+  if (netdev_parse (cfg->linux_, n, err) < 0 || check_names (n, err) < 0)
     return -1;
 
   if (ns == NULL && n->n_ifs)

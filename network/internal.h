@@ -17,6 +17,9 @@ bool cidr_contains (const struct husk_cidr *net, const struct husk_cidr *a);
 int cidr_parse (const char *s, bool need_prefix, struct husk_cidr *out);
 int cidr_family_len (int family); /* bytes */
 
+/* 1 to 15 characters, none of them '/', ':' or white space. */
+bool ifname_valid (const char *s);
+
 /* ---- netlink (links.c) ---- */
 
 /* A route socket bound to the network namespace nsfd (-1: the caller's). */
@@ -78,6 +81,9 @@ int nat_remove (const char *id, husk_err **err);
 
 /* ---- linux.netDevices (netdevices.c) ---- */
 
+/* linux.netDevices into n->devs, checked (pure, like config.c). */
+int netdev_parse (const struct oci_linux *l, struct husk_net *n,
+                  husk_err **err);
 /* Keeps the container's network namespace alive past its processes, bound
  * on <dir>/netns, so that moved devices can be given back on delete. */
 int netdev_pin (const char *dir, pid_t pid, husk_err **err);

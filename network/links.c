@@ -235,10 +235,11 @@ fdb_append (struct nl_sock *sk, int index, const struct husk_cidr *remote,
     }
   /* bridge fdb append 00:00:00:00:00:00 dev VXLAN dst REMOTE: flood
    * broadcast and unknown unicast to every peer host. */
-  rtnl_neigh_set_family (n, AF_BRIDGE);
   rtnl_neigh_set_ifindex (n, index);
   rtnl_neigh_set_lladdr (n, mac);
+  /* libnl refuses a dst of another family than the entry's: family last. */
   rtnl_neigh_set_dst (n, dst);
+  rtnl_neigh_set_family (n, AF_BRIDGE);
   rtnl_neigh_set_state (n, NUD_NOARP | NUD_PERMANENT);
   rtnl_neigh_set_flags (n, NTF_SELF);
   r = rtnl_neigh_add (sk, n, NLM_F_CREATE | NLM_F_APPEND);

@@ -16,6 +16,39 @@
 #include "../lib/cleanup.h"
 #include "internal.h"
 
+int
+netdev_parse (const struct oci_linux *l, struct husk_net *n, husk_err **err)
+{
+  if (l == NULL || l->n_net_devices == 0)
+    return 0;
+  n->devs = calloc (l->n_net_devices, sizeof *n->devs);
+  if (n->devs == NULL)
+    return husk_error (err, ENOMEM, "linux.netDevices");
+  for (size_t i = 0; i < l->n_net_devices; i++)
+    {
+      const struct oci_net_device *d = &l->net_devices[i];
+      const char *name = d->name ? d->name : d->host_name;
+      if (!ifname_valid (d->host_name ? d->host_name : ""))
+        return husk_error (err, 0,
+                           "config.json: linux.netDevices: \"%s\" is not a "
+                           "valid interface name",
+                           d->host_name ? d->host_name : "");
+      if (!ifname_valid (name))
+        return husk_error (err, 0,
+                           "config.json: linux.netDevices.%s.name: \"%s\" is "
+                           "not a valid interface name", d->host_name, name);
+      for (size_t j = 0; j < n->n_devs; j++)
+        if (strcmp (n->devs[j].name, name) == 0)
+          return husk_error (err, 0,
+                             "config.json: linux.netDevices.%s.name: \"%s\" "
+                             "is already the name of linux.netDevices.%s",
+                             d->host_name, name, n->devs[j].host_name);
+      strcpy (n->devs[n->n_devs].host_name, d->host_name);
+      strcpy (n->devs[n->n_devs++].name, name);
+    }
+  return 0;
+}
+
 static char *
 pin_path (const char *dir)
 {

@@ -34,6 +34,12 @@
  * taken from pools are recorded in <root>/.ipam/ (a dot entry: `list` must
  * skip entries of the state root that start with a dot).
  *
+ * state_root is a path; runtime/ may pass "/proc/self/fd/<rootfd>" for the
+ * --root directory it holds open.
+ *
+ * An ipvlan mode belongs to the parent link, not to one ipvlan link: the
+ * kernel applies the last container's mode to every ipvlan on that parent.
+ *
  * What outlives a container, as in LXC: bridges (with their gateway address)
  * and the VXLAN device on them (husk-vx<VNI>, with its FDB entries for the
  * peer hosts): they belong to the network, not to one container. */

@@ -1,12 +1,23 @@
 #!/bin/sh
 # Installs what husk needs to build, demo and test, from Debian's packages,
 # when missing.  Idempotent and quiet when everything is there.
+#   scripts/deps.sh          build, demo and test dependencies (make check)
+#   scripts/deps.sh bench    those plus what `make bench` alone needs
 set -eu
 
 PKGS="gcc make pkg-config libc6-dev
 libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libyajl-dev libnftables-dev
-busybox-static bats jq iproute2 procps util-linux
+busybox-static bats jq iproute2 procps util-linux tcpdump nftables
 qemu-system-x86 xz-utils linux-image-amd64 runc crun"
+
+# gnuplot draws the chart; the CNI bridge plugin is the network baseline.
+BENCH_PKGS="gnuplot-nox containernetworking-plugins"
+
+case ${1:-} in
+  "") ;;
+  bench) PKGS="$PKGS $BENCH_PKGS" ;;
+  *) echo "usage: scripts/deps.sh [bench]" >&2; exit 2 ;;
+esac
 
 missing=""
 for p in $PKGS; do

@@ -101,6 +101,16 @@ static const struct tcase cases[] = {
     { "husk.net.0.type", "veth", "husk.net.0.name", "a234567890123456", NULL },
     "annotation husk.net.0.name: \"a234567890123456\" is not a valid interface "
     "name (1 to 15 characters, no '/', ':' or spaces)", NULL },
+  { "name lo",
+    { "husk.net.0.type", "veth", "husk.net.0.name", "lo", NULL },
+    "annotation husk.net.0.name: \"lo\" is the loopback's name", NULL },
+  { "two default routes",
+    { "husk.net.0.type", "veth", "husk.net.0.address", "10.0.0.2/24",
+      "husk.net.0.gateway", "10.0.0.1", "husk.net.1.type", "veth",
+      "husk.net.1.address", "10.0.1.2/24,fd00::2/64",
+      "husk.net.1.gateway", "fd00::1,10.0.1.1", NULL },
+    "annotation husk.net.1.gateway: the default IPv4 route already goes "
+    "through husk.net.0.gateway", NULL },
   { "name with slash",
     { "husk.net.0.type", "veth", "husk.net.0.name", "a/b", NULL },
     "annotation husk.net.0.name: \"a/b\" is not a valid interface name (1 to "
