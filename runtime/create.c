@@ -99,7 +99,7 @@ ctx_abort (struct create_ctx *x)
       cleanup_err husk_err *e = NULL;
       cleanup_free char *json = NULL;
       if (rt_oci_state_json (&x->c, "stopped", &json, &e) == 0)
-        rt_run_hooks (&x->cfg->hooks->poststop, "poststop", json, &e);
+        rt_run_hooks_warn (&x->cfg->hooks->poststop, "poststop", json);
       if (e)
         husk_warn ("%s", e->msg);
     }
@@ -335,6 +335,7 @@ clone_init (struct create_ctx *x, int child_fd, husk_err **err)
 {
   struct rt_init_ctx ic = {
     .cfg = x->cfg, .bundle = x->bundle, .no_pivot = x->o->no_pivot,
+    .no_new_keyring = x->o->no_new_keyring,
     .preserve_fds = x->o->preserve_fds, .ns = &x->ns,
     .two_step = needs_two_steps (&x->ns), .sync_fd = child_fd,
     .fifo_fd = x->fifo_fd, .host_proc_fd = x->host_proc_fd,
@@ -358,7 +359,12 @@ clone_init (struct create_ctx *x, int child_fd, husk_err **err)
   pid = ns_clone (flags, err);
   if (pid == 0)
     {
+      /* the locked state dir above all: start must be able to take it */
       close (x->sync_fd);
+      close (x->c.dirfd);
+      close (x->c.rootfd);
+      if (x->pty.master >= 0)
+        close (x->pty.master);
       rt_init_main (&ic);
     }
   if (!ic.two_step)
@@ -475,8 +481,11 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
         return 0;
       if (m.type == SYNC_ERROR)
         return rt_sync_error (&m, err);
-      if (m.type != SYNC_HOOKS || run_runtime_hooks (x, err) < 0)
-        return husk_err_wrap (err, "hooks");
+      if (m.type != SYNC_HOOKS)
+        return husk_error (err, 0, "sync with the container's init: "
+                           "unexpected message %d", m.type);
+      if (run_runtime_hooks (x, err) < 0)
+        return -1;
     }
 }
 

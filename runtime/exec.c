@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -16,6 +17,7 @@
 
 #include "../lib/cleanup.h"
 #include "../lib/fs.h"
+#include "../lib/log.h"
 
 /* The process to run: the --process file as it is, or the container's
  * own process with runc's overrides.  Only the arrays made here are
@@ -62,6 +64,38 @@ strv_concat (char **a, char **b)
     memcpy (v, a, na * sizeof *v);
   if (nb)
     memcpy (v + na, b, nb * sizeof *v);
+  return v;
+}
+
+/* --env K=V replaces K of the container's env, or is added (runc sets
+ * each with setenv, so the last one wins). */
+static char **
+env_merge (char **base, char **add)
+{
+  char **v = strv_concat (base, NULL);
+  size_t n = strv_len (v);
+
+  for (size_t i = 0; v && add[i]; i++)
+    {
+      size_t klen = strcspn (add[i], "=") + 1, j;
+      char **nv;
+      for (j = 0; j < n && strncmp (v[j], add[i], klen) != 0; j++)
+        ;
+      if (j < n)
+        {
+          v[j] = add[i];
+          continue;
+        }
+      nv = realloc (v, (n + 2) * sizeof *v);
+      if (nv == NULL)
+        {
+          free (v);
+          return NULL;
+        }
+      v = nv;
+      v[n++] = add[i];
+      v[n] = NULL;
+    }
   return v;
 }
 
@@ -135,13 +169,22 @@ exec_process (const struct husk_exec_opts *o, const struct rt_container *c,
     e->p.no_new_privileges = true;
   if (o->env)
     {
-      e->env = strv_concat (e->p.env, o->env);
+      e->env = env_merge (e->p.env, o->env);
       if (e->env == NULL)
         return husk_error (err, ENOMEM, "exec");
       e->p.env = e->env;
     }
   if (o->user && parse_user (o->user, &e->p.user, err) < 0)
     return -1;
+  if (o->n_additional_gids)
+    {
+      e->p.user.additional_gids = (gid_t *) o->additional_gids;
+      e->p.user.n_additional_gids = o->n_additional_gids;
+    }
+  if (o->apparmor)
+    e->p.apparmor_profile = (char *) o->apparmor;
+  if (o->process_label)
+    e->p.selinux_label = (char *) o->process_label;
   return add_caps (e, o->caps, err);
 }
 
@@ -162,7 +205,7 @@ exec_child_setup (const struct exec_child *x, husk_err **err)
   cleanup_close int host_proc = -1;
   struct rt_proc_opts po = {
     .p = x->p, .personality = x->personality, .preserve_fds = x->preserve_fds,
-    .in_userns = (x->ns_flags & CLONE_NEWUSER) != 0, .sigmask = &x->sigmask,
+    .sigmask = &x->sigmask,
   };
 
   /* CVE-2016-9962: not dumpable (nor ptraceable from the container) until
@@ -223,17 +266,29 @@ check_status (const struct rt_container *c, husk_err **err)
 static pid_t
 spawn (const struct exec_child *x, int pidfd, husk_err **err)
 {
+  int for_children = x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
+  cleanup_close int own_ns = -1;
   struct rt_sync_msg m;
   int sv[2], r;
   pid_t pid;
 
-  /* pid and time namespaces apply to children: join them for the fork */
-  if (x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)
-      && setns (pidfd, x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME)) < 0)
-    return husk_error (err, errno, "join the container's pid namespace");
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return husk_error (err, errno, "socketpair");
+  /* pid and time namespaces apply to children: husk joins them for the
+   * fork, and goes back to its own (as a pidfd of itself) after */
+  if (for_children)
+    {
+      own_ns = pidfd_open (getpid (), 0);
+      if (own_ns < 0 || setns (pidfd, for_children) < 0)
+        {
+          close (sv[0]);
+          close (sv[1]);
+          return husk_error (err, errno, "join the container's pid namespace");
+        }
+    }
   pid = fork ();
+  if (pid != 0 && for_children && setns (own_ns, for_children) < 0)
+    husk_warn ("return to husk's own namespaces: %s", strerror (errno));
   if (pid == 0)
     {
       struct exec_child cx = *x;
@@ -317,8 +372,13 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
     sigprocmask (SIG_BLOCK, &fwd, NULL);
   pid = spawn (&x, pidfd, err);
   husk_closep (&pty.slave);
-  if (pid > 0 && (rc = 0, o->pid_file))
-    rc = rt_write_pid_file (o->pid_file, pid, err);
+  if (pid > 0 && (rc = 0, o->pid_file)
+      && (rc = rt_write_pid_file (o->pid_file, pid, err)) < 0)
+    {
+      /* nobody would know of it */
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+    }
   /* the container is not held while the process runs */
   rt_container_release (&c);
   if (rc == 0 && !o->detach)

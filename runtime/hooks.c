@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../lib/cleanup.h"
+#include "../lib/log.h"
 
 static int
 state_memfd (const char *json, husk_err **err)
@@ -41,7 +42,9 @@ hook_child (const struct oci_hook *h, int stdin_fd, int errpipe)
   char *empty_env[] = { NULL };
   int e;
 
-  if (dup2 (stdin_fd, 0) < 0)
+  /* the hook gets its stdin and husk's stdout and stderr, nothing more */
+  if (dup2 (stdin_fd, 0) < 0
+      || close_range (3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     e = errno;
   else
     {
@@ -133,4 +136,16 @@ rt_run_hooks (const struct oci_hook_list *l, const char *phase,
     if (run_hook (&l->hooks[i], phase, i, state_json, err) < 0)
       return -1;
   return 0;
+}
+
+void
+rt_run_hooks_warn (const struct oci_hook_list *l, const char *phase,
+                   const char *state_json)
+{
+  for (size_t i = 0; i < l->n; i++)
+    {
+      cleanup_err husk_err *e = NULL;
+      if (run_hook (&l->hooks[i], phase, i, state_json, &e) < 0)
+        husk_warn ("%s", e->msg);
+    }
 }

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/keyctl.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../lib/cleanup.h"
@@ -176,10 +178,61 @@ wait_for_start (const struct rt_init_ctx *c, husk_err **err)
   return fd;
 }
 
+struct before_pivot_arg
+{
+  const struct rt_init_ctx *c;
+  const char *state_json;
+};
+
+/* Where runc runs them: with the mounts in place, before the masks and
+ * pivot_root: prestart and createRuntime in husk (the runtime's
+ * namespaces), then createContainer here, in the container's. */
+static int
+run_hooks_before_pivot (void *arg, husk_err **err)
+{
+  const struct before_pivot_arg *a = arg;
+  const struct rt_init_ctx *c = a->c;
+  struct rt_sync_msg m;
+
+  if (c->hooks_in_parent
+      && (rt_sync_send (c->sync_fd, SYNC_HOOKS, 0, NULL, err) < 0
+          || rt_sync_expect (c->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0))
+    return -1;
+  if (has_hooks (c->cfg, offsetof (struct oci_hooks, create_container)))
+    return rt_run_hooks (&c->cfg->hooks->create_container, "createContainer",
+                         a->state_json, err);
+  return 0;
+}
+
+/* A session keyring of the container's own, unless --no-new-keyring (a
+ * kernel without keyrings is not an error, as in runc). */
+static int
+new_session_keyring (const struct rt_init_ctx *c, husk_err **err)
+{
+  if (c->no_new_keyring
+      || syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) >= 0
+      || errno == ENOSYS)
+    return 0;
+  return husk_error (err, errno, "create a session keyring");
+}
+
+static struct rt_proc_opts
+proc_opts (const struct rt_init_ctx *c)
+{
+  const struct oci_linux *l = c->cfg->linux_;
+  struct rt_proc_opts po = {
+    .p = c->cfg->process, .personality = l ? l->personality : NULL,
+    .host_proc_fd = c->host_proc_fd, .preserve_fds = c->preserve_fds,
+    .sigmask = &c->sigmask,
+  };
+  return po;
+}
+
 static int
 init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
             husk_err **err)
 {
+  struct before_pivot_arg bpa = { .c = c };
   const struct oci_config *cfg = c->cfg;
   const struct ns_plan *ns = c->ns;
   struct rt_sync_msg m;
@@ -187,12 +240,9 @@ init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
     .config = cfg, .bundle = c->bundle, .no_pivot = c->no_pivot,
     .in_userns = ((ns->new_flags | ns->join_flags) & CLONE_NEWUSER) != 0,
     .console_path = c->pty_slave >= 0 ? c->pty_path : NULL,
+    .before_pivot = run_hooks_before_pivot, .before_pivot_arg = &bpa,
   };
-  struct rt_proc_opts po = {
-    .p = cfg->process, .personality = cfg->linux_ ? cfg->linux_->personality : NULL,
-    .host_proc_fd = c->host_proc_fd, .preserve_fds = c->preserve_fds,
-    .in_userns = ro.in_userns, .sigmask = &c->sigmask,
-  };
+  struct rt_proc_opts po = proc_opts (c);
 
   if (guard_child (err) < 0 || (c->two_step && stage_one (c, err) < 0))
     return -1;
@@ -200,6 +250,7 @@ init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
     return -1;
   if (m.text[0] && (*state_json = strdup (m.text)) == NULL)
     return husk_error (err, ENOMEM, "init");
+  bpa.state_json = *state_json;
   if (!c->two_step)
     {
       /* pid and time were joined by husk around the clone */
@@ -212,17 +263,10 @@ init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
    * namespace made now has it as its root */
   if ((ns->new_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
     return husk_error (err, errno, "create the cgroup namespace");
-  if (ns_set_names (cfg, err) < 0 || write_sysctls (c, err) < 0)
+  if (new_session_keyring (c, err) < 0 || ns_set_names (cfg, err) < 0
+      || write_sysctls (c, err) < 0)
     return -1;
   if (c->pty_slave >= 0 && rt_pty_make_stdio (c->pty_slave, err) < 0)
-    return -1;
-  if (c->hooks_in_parent
-      && (rt_sync_send (c->sync_fd, SYNC_HOOKS, 0, NULL, err) < 0
-          || rt_sync_expect (c->sync_fd, SYNC_HOOKS_DONE, &m, err) < 0))
-    return -1;
-  if (has_hooks (cfg, offsetof (struct oci_hooks, create_container))
-      && rt_run_hooks (&cfg->hooks->create_container, "createContainer",
-                       *state_json, err) < 0)
     return -1;
   if (rootfs_setup (&ro, err) < 0)
     return -1;
@@ -239,12 +283,7 @@ rt_init_main (struct rt_init_ctx *c)
   husk_err *err = NULL;
   char *state_json = NULL, *exe = NULL;
   int report_fd = c->sync_fd;
-  struct rt_proc_opts po = {
-    .p = c->cfg->process,
-    .personality = c->cfg->linux_ ? c->cfg->linux_->personality : NULL,
-    .host_proc_fd = c->host_proc_fd, .preserve_fds = c->preserve_fds,
-    .sigmask = &c->sigmask,
-  };
+  struct rt_proc_opts po = proc_opts (c);
 
   if (init_setup (c, &state_json, &exe, &err) == 0)
     {

@@ -156,6 +156,10 @@ int rt_sync_error (const struct rt_sync_msg *m, husk_err **err);
  * killed after its timeout.  The first failure stops and is returned. */
 int rt_run_hooks (const struct oci_hook_list *l, const char *phase,
                   const char *state_json, husk_err **err);
+/* poststart and poststop: a failure is a warning and the rest still run
+ * (runtime-spec). */
+void rt_run_hooks_warn (const struct oci_hook_list *l, const char *phase,
+                        const char *state_json);
 
 /* ---------- terminal.c ---------- */
 
@@ -210,7 +214,6 @@ struct rt_proc_opts
   const struct oci_personality *personality; /* linux.personality */
   int host_proc_fd;   /* the host's /proc, opened before pivot_root */
   int preserve_fds;
-  bool in_userns;
   const sigset_t *sigmask; /* restored just before exec */
 };
 
@@ -237,6 +240,7 @@ struct rt_init_ctx
   const struct oci_config *cfg;
   const char *bundle;         /* absolute */
   bool no_pivot;
+  bool no_new_keyring;
   int preserve_fds;
   struct ns_plan *ns;
   bool two_step;              /* see create.c: spawn_init */

@@ -246,15 +246,8 @@ rt_destroy (struct rt_container *c, const struct oci_config *cfg,
       cleanup_free char *json = NULL;
       if (cfg == NULL && rt_load_config (c, &own, &e) == 0)
         cfg = own;
-      /* the spec: poststop failures are warnings */
       if (cfg && rt_oci_state_json (c, "stopped", &json, &e) == 0)
-        for (size_t i = 0; i < cfg->hooks->poststop.n; i++)
-          {
-            struct oci_hook_list one = { &cfg->hooks->poststop.hooks[i], 1 };
-            cleanup_err husk_err *he = NULL;
-            if (rt_run_hooks (&one, "poststop", json, &he) < 0)
-              husk_warn ("%s", he->msg);
-          }
+        rt_run_hooks_warn (&cfg->hooks->poststop, "poststop", json);
       if (e)
         husk_warn ("poststop hooks: %s", e->msg);
       oci_config_free (own);

@@ -61,6 +61,12 @@ struct husk_exec_opts {
   char **caps;  /* --cap, NULL-terminated */
   bool no_new_privs;
   int preserve_fds;
+  /* runc's --additional-gids (replace the config's), --apparmor and
+   * --process-label (override it); unset: the config's */
+  const gid_t *additional_gids;
+  size_t n_additional_gids;
+  const char *apparmor;
+  const char *process_label;
 };
 int husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
                int *exit_status, husk_err **err);

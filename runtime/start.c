@@ -87,15 +87,8 @@ rt_poststart (struct rt_container *c, const struct oci_config *cfg)
     return;
   if (cfg == NULL && rt_load_config (c, &own, &err) == 0)
     cfg = own;
-  /* the spec: a failing poststart hook is a warning, and the rest go on */
   if (cfg && rt_oci_state_json (c, "running", &json, &err) == 0)
-    for (size_t i = 0; i < cfg->hooks->poststart.n; i++)
-      {
-        struct oci_hook_list one = { &cfg->hooks->poststart.hooks[i], 1 };
-        cleanup_err husk_err *e = NULL;
-        if (rt_run_hooks (&one, "poststart", json, &e) < 0)
-          husk_warn ("%s", e->msg);
-      }
+    rt_run_hooks_warn (&cfg->hooks->poststart, "poststart", json);
   if (err)
     husk_warn ("poststart hooks: %s", err->msg);
   oci_config_free (own);

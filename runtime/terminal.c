@@ -161,7 +161,7 @@ rt_proxy_resize (struct rt_proxy *px)
 {
   struct winsize ws;
 
-  if (ioctl (0, TIOCGWINSZ, &ws) == 0)
+  if (ioctl (0, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
     ioctl (px->master, TIOCSWINSZ, &ws);
 }
 
