@@ -1,6 +1,5 @@
 /* The commands that report or generate documents: list, ps, spec,
- * features; and those known but not built (update, events, checkpoint,
- * restore). */
+ * features; and those known but not supported (checkpoint, restore). */
 #include "cmd.h"
 
 #include <errno.h>
@@ -21,10 +20,6 @@ enum
   O_QUIET,
   O_BUNDLE,
   O_ROOTLESS,
-  O_STATS,
-  O_INTERVAL,
-  O_RESOURCES,
-  O_UPDATE_VALUE, /* every runc update flag with a value */
 };
 
 static const struct cmd_opt list_opts[] = {
@@ -44,37 +39,6 @@ static const struct cmd_opt spec_opts[] = {
   { "rootless", 0, NULL, O_ROOTLESS,
     "a configuration for an unprivileged user (user namespace mapping the "
     "current ids, no network namespace, /sys bound from the host)" },
-  { 0 },
-};
-
-static const struct cmd_opt events_opts[] = {
-  { "interval", 0, "DURATION", O_INTERVAL, "stats collection interval (default 5s)" },
-  { "stats", 0, NULL, O_STATS, "print the container's stats once and exit" },
-  { 0 },
-};
-
-static const struct cmd_opt update_opts[] = {
-  { "resources", 'r', "FILE", O_RESOURCES,
-    "read the linux.resources JSON from FILE ('-' for stdin); the other "
-    "flags are then ignored" },
-  { "blkio-weight", 0, "N", O_UPDATE_VALUE, "block IO weight, 10 to 1000" },
-  { "cpu-period", 0, "USECS", O_UPDATE_VALUE, "CPU CFS period" },
-  { "cpu-quota", 0, "USECS", O_UPDATE_VALUE, "CPU CFS quota per period" },
-  { "cpu-share", 0, "N", O_UPDATE_VALUE, "CPU shares (relative weight)" },
-  { "cpu-rt-period", 0, "USECS", O_UPDATE_VALUE, "CPU realtime period" },
-  { "cpu-rt-runtime", 0, "USECS", O_UPDATE_VALUE, "CPU realtime runtime per period" },
-  { "cpuset-cpus", 0, "CPUS", O_UPDATE_VALUE, "CPUs to use (0-3,5)" },
-  { "cpuset-mems", 0, "NODES", O_UPDATE_VALUE, "memory nodes to use" },
-  { "memory", 0, "BYTES", O_UPDATE_VALUE, "memory limit" },
-  { "memory-reservation", 0, "BYTES", O_UPDATE_VALUE, "memory soft limit" },
-  { "memory-swap", 0, "BYTES", O_UPDATE_VALUE,
-    "memory + swap limit; -1 for unlimited swap" },
-  { "kernel-memory", 0, "BYTES", O_UPDATE_VALUE, "kernel memory limit (cgroup v1 only)" },
-  { "kernel-memory-tcp", 0, "BYTES", O_UPDATE_VALUE,
-    "kernel TCP memory limit (cgroup v1 only)" },
-  { "pids-limit", 0, "N", O_UPDATE_VALUE, "maximum number of pids" },
-  { "l3-cache-schema", 0, "SCHEMA", O_UPDATE_VALUE, "Intel RDT/CAT L3 cache schema" },
-  { "mem-bw-schema", 0, "SCHEMA", O_UPDATE_VALUE, "Intel RDT/MBA memory bandwidth schema" },
   { 0 },
 };
 
@@ -515,14 +479,6 @@ do_features (const struct husk_globals *g, const struct cmd_command *cmd,
   return 0;
 }
 
-/* update and events: their flags parse, their work is not built yet. */
-static int
-do_not_implemented (const struct husk_globals *g, const struct cmd_command *cmd,
-                    const struct cmd_args *a, int *exit_status, husk_err **err)
-{
-  return husk_error (err, 0, "%s: not implemented yet", cmd->name);
-}
-
 static int
 do_unsupported (const struct husk_globals *g, const struct cmd_command *cmd,
                 const struct cmd_args *a, int *exit_status, husk_err **err)
@@ -554,26 +510,6 @@ const struct cmd_command cmd_ps = {
   .min_args = 1,
   .max_args = -1,
   .run = do_ps,
-};
-
-const struct cmd_command cmd_update = {
-  .name = "update",
-  .usage = "[OPTIONS] ID",
-  .summary = "change the resource limits of a running container (not implemented yet)",
-  .opts = update_opts,
-  .min_args = 1,
-  .max_args = 1,
-  .run = do_not_implemented,
-};
-
-const struct cmd_command cmd_events = {
-  .name = "events",
-  .usage = "[OPTIONS] ID",
-  .summary = "print a container's events and stats as JSON (not implemented yet)",
-  .opts = events_opts,
-  .min_args = 1,
-  .max_args = 1,
-  .run = do_not_implemented,
 };
 
 const struct cmd_command cmd_spec = {

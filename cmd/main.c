@@ -84,8 +84,7 @@ print_main_help (FILE *out)
                 "see also husk(1).\n");
 }
 
-/* Compiled-in features, as crun prints them.  SECCOMP is off until the
- * seccomp work (issue 5) lands: libseccomp is linked but not applied. */
+/* Compiled-in features, as crun prints them. */
 static void
 print_version (void)
 {
@@ -95,7 +94,7 @@ print_version (void)
           HUSK_COMMIT, HUSK_OCI_VERSION);
   if (sv)
     printf ("libseccomp: %u.%u.%u\n", sv->major, sv->minor, sv->micro);
-  printf ("+CAP +NETLINK +YAJL -SECCOMP -SYSTEMD -SELINUX -APPARMOR\n");
+  printf ("+CAP +NETLINK +YAJL +SECCOMP -SYSTEMD -SELINUX -APPARMOR\n");
 }
 
 static int

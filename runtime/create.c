@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../cgroups/cgroups.h"
 #include "../lib/cleanup.h"
 #include "../lib/fs.h"
 #include "../lib/log.h"
@@ -39,6 +40,8 @@ struct create_ctx
   int host_proc_fd;
   pid_t pid, stage_one;
   bool hooks_ran;
+  struct husk_cgroup *cg;  /* NULL: --cgroup-manager=disabled */
+  struct husk_net *net;    /* NULL: no network to build */
   sigset_t child_mask;     /* the mask the container's process gets */
 };
 
@@ -67,6 +70,9 @@ ctx_release (struct create_ctx *x)
   husk_closep (&x->fifo_fd);
   husk_closep (&x->host_proc_fd);
   rt_container_release (&x->c);
+  husk_cgroup_freep (&x->cg);
+  rt_net_free (x->net);
+  x->net = NULL;
   oci_config_free (x->cfg);
   x->cfg = NULL;
   free (x->bundle);
@@ -106,7 +112,9 @@ ctx_abort (struct create_ctx *x)
   if (x->dir_made)
     {
       cleanup_err husk_err *e = NULL;
-      if (rt_remove_dir (x->c.rootfd, x->c.id, &e) < 0)
+      if (rt_net_teardown (x->c.rootfd, x->c.id, &e) < 0
+          || (x->cg && husk_cgroup_destroy (x->cg, &e) < 0)
+          || rt_remove_dir (x->c.rootfd, x->c.id, &e) < 0)
         husk_warn ("%s", e->msg);
     }
   ctx_release (x);
@@ -126,8 +134,8 @@ load_config (struct create_ctx *x, char **buf, size_t *len, husk_err **err)
   bfd = open (x->bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (bfd < 0)
     return husk_error (err, errno, "bundle %s", x->bundle);
-  if (fs_read_file_at (bfd, name, HUSK_CONFIG_MAX, buf, len, err) < 0)
-    return husk_err_wrap (err, "read %s", name);
+  if (oci_document_read (bfd, name, buf, len, err) < 0)
+    return -1;
   if (oci_config_parse (*buf, *len, name, &x->cfg, err) < 0)
     return -1;
   if (x->cfg->process == NULL)
@@ -262,7 +270,8 @@ prepare (struct create_ctx *x, husk_err **err)
   if (rt_check_id (x->o->id, err) < 0 || load_config (x, &buf, &len, err) < 0
       || check_terminal (x, err) < 0)
     return -1;
-  if (ns_plan_init (x->cfg, &x->ns, err) < 0)
+  if (rt_net_prepare (x->cfg, &x->net, err) < 0
+      || ns_plan_init (x->cfg, &x->ns, err) < 0)
     return -1;
   x->ns_ready = true;
   if (fill_state (x, err) < 0 || make_state_dir (x, buf, len, err) < 0)
@@ -356,13 +365,15 @@ clone_init (struct create_ctx *x, int child_fd, husk_err **err)
           return -1;
         }
     }
-  pid = ns_clone (flags, err);
+  pid = rt_cgroup_clone (x->cg, flags, err);
   if (pid == 0)
     {
       /* the locked state dir above all: start must be able to take it */
       close (x->sync_fd);
       close (x->c.dirfd);
       close (x->c.rootfd);
+      if (x->cg)
+        close (husk_cgroup_fd (x->cg));
       if (x->pty.master >= 0)
         close (x->pty.master);
       rt_init_main (&ic);
@@ -450,7 +461,13 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
   struct rt_sync_msg m;
   int r;
 
-  r = clone_init (x, child_fd, err);
+  /* the cgroup comes first: the init is born in it */
+  r = rt_cgroup_create (x->g, x->cfg, x->c.id, &x->cg, err);
+  if (r == 0 && x->cg
+      && (x->c.st.cgroup_path = strdup (husk_cgroup_path (x->cg))) == NULL)
+    r = husk_error (err, ENOMEM, "create");
+  if (r == 0)
+    r = clone_init (x, child_fd, err);
   close (child_fd);
   if (r < 0 || (x->stage_one && await_init_pid (x, err) < 0))
     return -1;
@@ -464,9 +481,13 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
   if (rt_state_write (x->c.dirfd, &x->c.st, err) < 0
       || rt_set_oom_score_adj (x->pid, x->cfg->process, err) < 0)
     return -1;
-  /* cgroup (cgroup issue): create the container's cgroup and move x->pid
-   * into it here, before GO, so that no user code runs outside it and the
-   * init's cgroup namespace is rooted at it. */
+  /* the network before GO (createRuntime hooks see it); the init is in
+   * its cgroup since the clone, but a two-step init forked by a first
+   * child that husk moved there after its clone may have been quicker */
+  if (rt_net_setup (x->net, x->pid, x->c.rootfd, x->c.id, err) < 0
+      || (x->cg && needs_two_steps (&x->ns)
+          && husk_cgroup_add_pid (x->cg, x->pid, err) < 0))
+    return -1;
   if (state_json_for_init (x, &json, err) < 0
       || rt_sync_send (x->sync_fd, SYNC_GO, 0, json, err) < 0)
     return -1;
@@ -477,8 +498,9 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
         return -1;
       if (r == 0)
         return init_failed (x, err);
+      /* limits and the device program hold from here, not during set-up */
       if (m.type == SYNC_READY)
-        return 0;
+        return x->cg ? husk_cgroup_apply (x->cg, x->cfg->linux_, 0, err) : 0;
       if (m.type == SYNC_ERROR)
         return rt_sync_error (&m, err);
       if (m.type != SYNC_HOOKS)

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../cgroups/cgroups.h"
 #include "../lib/cleanup.h"
 #include "../lib/fs.h"
 #include "../lib/log.h"
@@ -147,11 +148,7 @@ exec_process (const struct husk_exec_opts *o, const struct rt_container *c,
 {
   if (o->process_file)
     {
-      cleanup_free char *buf = NULL;
-      size_t len;
-      if (fs_read_file_at (AT_FDCWD, o->process_file, HUSK_CONFIG_MAX, &buf,
-                           &len, err) < 0
-          || oci_process_parse (buf, len, o->process_file, &e->parsed, err) < 0)
+      if (oci_process_load (AT_FDCWD, o->process_file, &e->parsed, err) < 0)
         return husk_err_wrap (err, "exec: --process");
       e->p = *e->parsed;
       return 0;
@@ -196,6 +193,7 @@ struct exec_child
   const struct oci_personality *personality;
   int pidfd, ns_flags, err_fd, pty_slave, preserve_fds;
   sigset_t sigmask;
+  struct husk_cgroup *cg; /* NULL: the container has none */
 };
 
 static int
@@ -218,8 +216,10 @@ exec_child_setup (const struct exec_child *x, husk_err **err)
   if (host_proc < 0)
     return husk_error (err, errno, "open /proc");
   po.host_proc_fd = host_proc;
-  /* cgroup (cgroup issue): join the container's cgroup here, before the
-   * namespaces (the cgroup namespace then shows it as "/"). */
+  /* the container's cgroup before its namespaces (its cgroup namespace
+   * then shows it as "/"); "0" is the writer itself */
+  if (x->cg && husk_cgroup_add_pid (x->cg, 0, err) < 0)
+    return husk_err_wrap (err, "join the container's cgroup");
   if (ns_join_pidfd (x->pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME),
                      err) < 0)
     return -1;
@@ -333,6 +333,7 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
   struct exec_proc e = { 0 };
   struct rt_pty pty = { .master = -1, .slave = -1 };
   cleanup_close int pidfd = -1;
+  struct husk_cgroup *cg cleanup_cgroup = NULL;
   struct exec_child x = { .pty_slave = -1 };
   sigset_t fwd;
   pid_t pid = -1;
@@ -366,6 +367,9 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
   x.ns_flags = c.st.ns_flags;
   x.pty_slave = pty.slave;
   x.preserve_fds = o->preserve_fds;
+  if (rt_cgroup_open_state (&c.st, false, &cg, err) < 0)
+    goto out;
+  x.cg = cg;
   sigprocmask (SIG_SETMASK, NULL, &x.sigmask);
   rt_forwarded_signals (&fwd);
   if (!o->detach)

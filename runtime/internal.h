@@ -44,6 +44,7 @@ struct rt_state
                               exactly the container's processes) */
   unsigned hooks;          /* RT_HOOK_* */
   bool creating;           /* create has not finished (or was killed) */
+  char *cgroup_path;       /* the container's cgroup; NULL without one */
   struct oci_kv *annotations;
   size_t n_annotations;
 };
@@ -273,5 +274,44 @@ int rt_kill_all (const struct rt_container *c, int sig, husk_err **err);
  * state directory. */
 int rt_destroy (struct rt_container *c, const struct oci_config *cfg,
                 husk_err **err);
+
+/* ---------- cgroup.c: the container's cgroup (cgroups/) ---------- */
+
+struct husk_cgroup;
+struct husk_net;
+
+/* The cgroup for a new container; *out stays NULL with
+ * --cgroup-manager=disabled. */
+int rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
+                      const char *id, struct husk_cgroup **out, husk_err **err);
+/* ns_clone, born in cg (clone3 CLONE_INTO_CGROUP) when cg is set; where
+ * clone3 is refused, the pid is moved into cg right after the clone. */
+pid_t rt_cgroup_clone (struct husk_cgroup *cg, int flags, husk_err **err);
+/* The cgroup that state.json names; *out stays NULL when it names none.
+ * A cgroup already gone is an error unless gone_ok (*out NULL then). */
+int rt_cgroup_open_state (const struct rt_state *s, bool gone_ok,
+                          struct husk_cgroup **out, husk_err **err);
+/* Signals every process of the container's cgroup. */
+int rt_cgroup_kill (const struct rt_state *s, int sig, husk_err **err);
+/* The container's processes, sorted; *pids malloc'd. */
+int rt_cgroup_pids (const struct rt_state *s, pid_t **pids, size_t *n,
+                    husk_err **err);
+bool rt_cgroup_frozen (const struct rt_state *s);
+/* delete: kills what is left and removes the cgroup (gone already: 0). */
+int rt_cgroup_remove (const struct rt_state *s, husk_err **err);
+/* Opens id (locked) and its cgroup; a container without one is an error. */
+int rt_open_with_cgroup (const struct husk_globals *g, const char *id,
+                         struct rt_container *c, struct husk_cgroup **cg,
+                         husk_err **err);
+
+/* ---------- net.c: the container's networks (network/) ---------- */
+
+/* Parses and checks the network annotations; *out NULL: nothing to do. */
+int rt_net_prepare (const struct oci_config *cfg, struct husk_net **out,
+                    husk_err **err);
+int rt_net_setup (const struct husk_net *n, pid_t pid, int rootfd,
+                  const char *id, husk_err **err);
+int rt_net_teardown (int rootfd, const char *id, husk_err **err);
+void rt_net_free (struct husk_net *n);
 
 #endif

@@ -1,6 +1,6 @@
-/* kill, delete, ps, pause, resume.  Until the cgroup issue lands, the
- * container's processes are those of its own pid namespace, or, when it
- * shares one, its init and the init's descendants. */
+/* kill, delete, ps.  The container's processes are those of its cgroup;
+ * without one (--cgroup-manager=disabled), those of its own pid namespace,
+ * or, when it shares one, its init and the init's descendants. */
 #include "internal.h"
 
 #include <dirent.h>
@@ -150,6 +150,12 @@ container_pids (const struct rt_container *c, struct pid_list *out,
   memset (out, 0, sizeof *out);
   if (!rt_pid_alive (c->st.pid, c->st.start_time))
     return 0;
+  if (c->st.cgroup_path)
+    {
+      rc = rt_cgroup_pids (&c->st, &out->v, &out->n, err);
+      out->cap = out->n;
+      return rc;
+    }
   if (scan_proc (&all) < 0)
     rc = husk_error (err, errno, "read /proc");
   else if (c->st.new_ns_flags & CLONE_NEWPID)
@@ -188,8 +194,17 @@ rt_kill_all (const struct rt_container *c, int sig, husk_err **err)
   cleanup_close int initfd = rt_init_pidfd (&c->st, err);
   struct pid_list l;
 
+  if (initfd < 0 && errno != ESRCH)
+    return -1;
+  /* the cgroup holds them all, forks racing the kill included */
+  if (c->st.cgroup_path)
+    {
+      if (rt_cgroup_kill (&c->st, sig, err) < 0)
+        return -1;
+      return sig == SIGKILL && initfd >= 0 ? wait_gone (initfd, err) : 0;
+    }
   if (initfd < 0)
-    return errno == ESRCH ? 0 : -1;
+    return 0;
   if (container_pids (c, &l, err) < 0)
     return -1;
   /* the init first: with its own pid namespace, SIGKILL to it ends all */
@@ -252,7 +267,10 @@ rt_destroy (struct rt_container *c, const struct oci_config *cfg,
         husk_warn ("poststop hooks: %s", e->msg);
       oci_config_free (own);
     }
-  /* cgroup (cgroup issue): remove the container's cgroup here. */
+  /* what fails stays recorded in the state dir, for delete to retry */
+  if (rt_cgroup_remove (&c->st, err) < 0
+      || rt_net_teardown (c->rootfd, c->id, err) < 0)
+    return husk_err_wrap (err, "delete container %s", c->id);
   return rt_remove_dir (c->rootfd, c->id, err);
 }
 
@@ -299,16 +317,4 @@ husk_ps (const struct husk_globals *g, const char *id, pid_t **pids,
   *pids = l.v;
   *n = l.n;
   return 0;
-}
-
-int
-husk_pause (const struct husk_globals *g, const char *id, husk_err **err)
-{
-  return husk_error (err, 0, "pause: needs cgroup support (not implemented yet)");
-}
-
-int
-husk_resume (const struct husk_globals *g, const char *id, husk_err **err)
-{
-  return husk_error (err, 0, "resume: needs cgroup support (not implemented yet)");
 }

@@ -95,4 +95,19 @@ int husk_ps (const struct husk_globals *g, const char *id, pid_t **pids,
 int husk_pause (const struct husk_globals *g, const char *id, husk_err **err);
 int husk_resume (const struct husk_globals *g, const char *id, husk_err **err);
 
+/* update: `resources` is a linux.resources JSON object (len bytes); the
+ * fields it has replace the container's and the whole set is applied. */
+int husk_update (const struct husk_globals *g, const char *id,
+                 const char *resources, size_t len, husk_err **err);
+
+/* events: one line of JSON per event, without its newline; returns 0 or
+ * -1 with *err set. */
+typedef int (*husk_event_fn) (const char *line, void *arg, husk_err **err);
+/* With stats_once, one stats event; else a stats event every interval_ms
+ * (0: runc's 5 s) and an oom event for each OOM kill, until the container
+ * stops. */
+int husk_events (const struct husk_globals *g, const char *id,
+                 bool stats_once, unsigned interval_ms, husk_event_fn emit,
+                 void *arg, husk_err **err);
+
 #endif

@@ -30,6 +30,10 @@ rt_check_id (const char *id, husk_err **err)
     return husk_error (err, 0, "container id cannot be empty");
   if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
     return husk_error (err, 0, "invalid container id \"%s\"", id);
+  /* the state root keeps husk's own records in dot entries (.ipam) */
+  if (id[0] == '.')
+    return husk_error (err, 0, "invalid container id \"%s\": ids starting "
+                       "with '.' are reserved", id);
   for (const char *p = id; *p; p++)
     if (!isalnum ((unsigned char) *p) && !strchr ("_+-.", *p))
       return husk_error (err, 0, "invalid container id \"%s\": only letters, "
@@ -86,6 +90,7 @@ rt_state_clear (struct rt_state *s)
   free (s->bundle);
   free (s->rootfs);
   free (s->created);
+  free (s->cgroup_path);
   for (size_t i = 0; i < s->n_annotations; i++)
     {
       free (s->annotations[i].key);
@@ -131,6 +136,8 @@ gen_state (yajl_gen g, const struct rt_state *s)
   PUT (yajl_gen_integer (g, s->hooks));
   PUT (gen_str (g, "creating"));
   PUT (yajl_gen_bool (g, s->creating));
+  if (s->cgroup_path)
+    PUT (gen_kv (g, "cgroup_path", s->cgroup_path));
   PUT (gen_str (g, "annotations"));
   PUT (yajl_gen_map_open (g));
   for (size_t i = 0; i < s->n_annotations; i++)
@@ -231,6 +238,7 @@ state_parse (const char *buf, struct rt_state *s, husk_err **err)
   s->new_ns_flags = (int) get_int (root, "new_ns_flags");
   s->hooks = (unsigned) get_int (root, "hooks");
   s->creating = YAJL_IS_TRUE (yajl_tree_get (root, path, yajl_t_true));
+  s->cgroup_path = dup_or_null (get_str (root, "cgroup_path"));
   if (parse_annotations (root, s) < 0 || s->id == NULL)
     rc = husk_error (err, s->id ? ENOMEM : 0, "state.json: incomplete");
   yajl_tree_free (root);
@@ -399,9 +407,10 @@ rt_container_status (const struct rt_container *c)
                ? RT_STOPPED : RT_CREATING;
   if (!rt_pid_alive (c->st.pid, c->st.start_time))
     return RT_STOPPED;
+  if (rt_cgroup_frozen (&c->st))
+    return RT_PAUSED;
   if (faccessat (c->dirfd, RT_FIFO_FILE, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return RT_CREATED;
-  /* paused: with the cgroup freezer (cgroup issue) */
   return RT_RUNNING;
 }
 
@@ -552,6 +561,7 @@ husk_list (const struct husk_globals *g, struct husk_list_entry **out,
   while ((de = readdir (d)) != NULL)
     {
       cleanup_err husk_err *e1 = NULL;
+      /* rt_check_id also skips husk's own dot entries (.ipam) */
       if (de->d_type != DT_DIR || rt_check_id (de->d_name, NULL) < 0)
         continue;
       if (len == cap)

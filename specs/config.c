@@ -328,10 +328,10 @@ oci_resources_parse (const char *buf, size_t len, const char *name,
 
 /* ---------- files ---------- */
 
-/* Reads a whole document, refusing by its size before reading it (a
- * config.json of gigabytes must not be slurped into memory). */
-static int
-read_document (int dirfd, const char *path, char **out, size_t *len,
+/* Refuses by size before reading (a config.json of gigabytes must not be
+ * slurped into memory), and anything but a regular file. */
+int
+oci_document_read (int dirfd, const char *path, char **out, size_t *len,
                husk_err **err)
 {
   cleanup_close int fd = -1;
@@ -383,7 +383,7 @@ load_top (int dirfd, const char *path, size_t size, top_fn parse,
   size_t len = 0;
 
   *out = NULL;
-  if (read_document (dirfd, path, &buf, &len, err) < 0)
+  if (oci_document_read (dirfd, path, &buf, &len, err) < 0)
     return -1;
   return parse_top (buf, len, path, size, parse, release, out, err);
 }

@@ -357,6 +357,12 @@ int oci_config_parse (const char *buf, size_t len, const char *name,
 int oci_config_load (int dirfd, const char *path, struct oci_config **out,
                      husk_err **err);
 
+/* Reads the whole document dirfd/path into *out (NUL-terminated, *len
+ * bytes): a regular file of at most HUSK_CONFIG_MAX bytes, refused by its
+ * size before it is read; a FIFO or device is refused without blocking. */
+int oci_document_read (int dirfd, const char *path, char **out, size_t *len,
+                       husk_err **err);
+
 /* Parses a lone "process" object, as `exec --process FILE` takes it. */
 int oci_process_parse (const char *buf, size_t len, const char *name,
                        struct oci_process **out, husk_err **err);

@@ -32,11 +32,12 @@ lc_teardown() {
   local root id left="" pids i
   root=$(husk_root)
   if [ -d "$root" ]; then
-    for id in $(ls -A "$root"); do
+    # dot entries are husk's own records (network's .ipam), not containers
+    for id in $(ls "$root"); do
       husk delete --force "$id" >/dev/null 2>&1 || true
     done
-    if [ -n "$(ls -A "$root")" ]; then
-      left="$left state directories: $(ls -A "$root");"
+    if [ -n "$(ls "$root")" ]; then
+      left="$left state directories: $(ls "$root");"
     fi
   fi
   # SIGKILLed processes need a moment to be gone
