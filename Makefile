@@ -2,6 +2,8 @@
 #   make            build build/husk
 #   make demo       install deps, build, make the busybox bundle, run a container
 #   make check      install deps, build, run the whole suite in both lanes
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS (60) each
+#   make bench      husk against crun and runc (BENCH_QUICK=1: a short run)
 #   make install PREFIX=/usr/local
 
 PREFIX ?= /usr/local
@@ -21,7 +23,7 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE \
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
-MODULES := lib specs runtime namespaces rootfs cgroups network cmd
+MODULES := lib specs seccomp runtime namespaces rootfs cgroups network cmd
 SRCS := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 LIB_SRCS := $(filter-out cmd/%,$(SRCS))
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
@@ -30,7 +32,17 @@ SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/san/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps demo check check-host check-vm unit install clean bundle
+# libFuzzer targets (tests/fuzz/), built with clang under ASan and UBSan
+# from the modules they reach; `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_SAN := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+FUZZ_SRCS := $(wildcard lib/*.c specs/*.c seccomp/*.c)
+FUZZ_OBJS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_BINS := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_seccomp
+
+.PHONY: all deps demo check check-host check-vm unit install clean bundle bench fuzz
 
 all: $(BUILD)/husk
 
@@ -51,6 +63,20 @@ $(BUILD)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
 
 unit: $(UNIT_BINS)
+
+# Keep the sanitizer objects between runs (make would delete them as
+# intermediates of the pattern rule).
+.SECONDARY: $(SAN_LIB_OBJS)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+fuzz: $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
 
 deps:
 	@scripts/deps.sh
@@ -76,6 +102,16 @@ check-vm: deps
 	@$(MAKE) --no-print-directory all bundle unit
 	@tests/run-lanes.sh --vm-only
 
+# The benchmark's own tools: the measuring driver and the floor.
+$(BUILD)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -o $@ $<
+
+bench:
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all bundle $(BUILD)/bench/drive $(BUILD)/bench/floor
+	@BENCH_QUICK=$(BENCH_QUICK) bench/bench.sh $(BUILD)/husk $(BUILD)/bundle $(BUILD)/bench
+
 install: $(BUILD)/husk
 	install -D -m 0755 $(BUILD)/husk $(DESTDIR)$(PREFIX)/bin/husk
 	install -D -m 0644 docs/husk.1 $(DESTDIR)$(PREFIX)/share/man/man1/husk.1
@@ -83,4 +119,4 @@ install: $(BUILD)/husk
 clean:
 	rm -rf $(BUILD)
 
--include $(OBJS:.o=.d) $(SAN_LIB_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(SAN_LIB_OBJS:.o=.d) $(FUZZ_OBJS:.o=.d)

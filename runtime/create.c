@@ -43,6 +43,8 @@ struct create_ctx
   struct husk_cgroup *cg;  /* NULL: --cgroup-manager=disabled */
   struct husk_net *net;    /* NULL: no network to build */
   sigset_t child_mask;     /* the mask the container's process gets */
+  struct husk_seccomp *seccomp;
+  int listener_sock;       /* to listenerPath; the init's copy sends */
 };
 
 static void
@@ -55,7 +57,7 @@ ctx_init (struct create_ctx *x, const struct husk_globals *g,
   x->run = run;
   x->c.rootfd = x->c.dirfd = -1;
   x->pty.master = x->pty.slave = -1;
-  x->sync_fd = x->fifo_fd = x->host_proc_fd = -1;
+  x->sync_fd = x->fifo_fd = x->host_proc_fd = x->listener_sock = -1;
   sigprocmask (SIG_SETMASK, NULL, &x->child_mask);
 }
 
@@ -69,6 +71,9 @@ ctx_release (struct create_ctx *x)
   husk_closep (&x->sync_fd);
   husk_closep (&x->fifo_fd);
   husk_closep (&x->host_proc_fd);
+  husk_closep (&x->listener_sock);
+  husk_seccomp_free (x->seccomp);
+  x->seccomp = NULL;
   rt_container_release (&x->c);
   husk_cgroup_freep (&x->cg);
   rt_net_free (x->net);
@@ -276,6 +281,14 @@ prepare (struct create_ctx *x, husk_err **err)
   x->ns_ready = true;
   if (fill_state (x, err) < 0 || make_state_dir (x, buf, len, err) < 0)
     return -1;
+  if (rt_seccomp_prepare (x->g, x->cfg, &x->seccomp, err) < 0)
+    return -1;
+  if (husk_seccomp_has_listener (x->seccomp))
+    {
+      x->listener_sock = husk_seccomp_connect_listener (x->seccomp, err);
+      if (x->listener_sock < 0)
+        return -1;
+    }
   if (x->cfg->process->terminal)
     {
       if (rt_pty_open (x->cfg->process, &x->pty, err) < 0)
@@ -352,6 +365,7 @@ clone_init (struct create_ctx *x, int child_fd, husk_err **err)
     .hooks_in_parent = x->cfg->hooks && (x->cfg->hooks->prestart.n
                                          || x->cfg->hooks->create_runtime.n),
     .sigmask = x->child_mask,
+    .seccomp = x->seccomp, .listener_sock = x->listener_sock,
   };
   int saved[2] = { -1, -1 }, flags = 0;
   pid_t pid;
@@ -421,7 +435,8 @@ state_json_for_init (struct create_ctx *x, char **json, husk_err **err)
   const struct oci_hooks *h = x->cfg->hooks;
 
   *json = NULL;
-  if (h == NULL || (h->create_container.n == 0 && h->start_container.n == 0))
+  if (!husk_seccomp_has_listener (x->seccomp)
+      && (h == NULL || (h->create_container.n == 0 && h->start_container.n == 0)))
     return 0;
   return rt_oci_state_json (&x->c, "creating", json, err);
 }
@@ -469,6 +484,7 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
   if (r == 0)
     r = clone_init (x, child_fd, err);
   close (child_fd);
+  husk_closep (&x->listener_sock); /* the init has its own */
   if (r < 0 || (x->stage_one && await_init_pid (x, err) < 0))
     return -1;
   if (!needs_two_steps (&x->ns) && (x->ns.new_flags & CLONE_NEWUSER)

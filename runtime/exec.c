@@ -146,6 +146,10 @@ static int
 exec_process (const struct husk_exec_opts *o, const struct rt_container *c,
               struct exec_proc *e, husk_err **err)
 {
+  /* The container's config also with --process: its seccomp filter and
+   * personality apply to every process of the container. */
+  if (rt_load_config (c, &e->cfg, err) < 0)
+    return -1;
   if (o->process_file)
     {
       if (oci_process_load (AT_FDCWD, o->process_file, &e->parsed, err) < 0)
@@ -153,8 +157,6 @@ exec_process (const struct husk_exec_opts *o, const struct rt_container *c,
       e->p = *e->parsed;
       return 0;
     }
-  if (rt_load_config (c, &e->cfg, err) < 0)
-    return -1;
   if (e->cfg->process == NULL)
     return husk_error (err, 0, "exec: the container's config has no process");
   e->p = *e->cfg->process;
@@ -194,6 +196,9 @@ struct exec_child
   int pidfd, ns_flags, err_fd, pty_slave, preserve_fds;
   sigset_t sigmask;
   struct husk_cgroup *cg; /* NULL: the container has none */
+  const struct husk_seccomp *seccomp;
+  int listener_sock;
+  const char *state_json;
 };
 
 static int
@@ -204,6 +209,8 @@ exec_child_setup (const struct exec_child *x, husk_err **err)
   struct rt_proc_opts po = {
     .p = x->p, .personality = x->personality, .preserve_fds = x->preserve_fds,
     .sigmask = &x->sigmask,
+    .seccomp = x->seccomp, .listener_sock = x->listener_sock,
+    .state_json = x->state_json,
   };
 
   /* CVE-2016-9962: not dumpable (nor ptraceable from the container) until
@@ -334,7 +341,9 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
   struct rt_pty pty = { .master = -1, .slave = -1 };
   cleanup_close int pidfd = -1;
   struct husk_cgroup *cg cleanup_cgroup = NULL;
-  struct exec_child x = { .pty_slave = -1 };
+  struct exec_child x = { .pty_slave = -1, .listener_sock = -1 };
+  struct husk_seccomp *sc = NULL;
+  cleanup_free char *sc_state = NULL;
   sigset_t fwd;
   pid_t pid = -1;
   int rc = -1;
@@ -361,6 +370,14 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
       if (o->console_socket)
         husk_closep (&pty.master);
     }
+  if (rt_seccomp_prepare (g, e.cfg, &sc, err) < 0)
+    goto out;
+  if (husk_seccomp_has_listener (sc)
+      && ((x.listener_sock = husk_seccomp_connect_listener (sc, err)) < 0
+          || rt_oci_state_json (&c, "running", &sc_state, err) < 0))
+    goto out;
+  x.seccomp = sc;
+  x.state_json = sc_state;
   x.p = &e.p;
   x.personality = e.cfg && e.cfg->linux_ ? e.cfg->linux_->personality : NULL;
   x.pidfd = pidfd;
@@ -391,10 +408,14 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
     sigprocmask (SIG_SETMASK, &x.sigmask, NULL);
   rt_pty_close (&pty);
   exec_proc_free (&e);
+  husk_seccomp_free (sc);
+  husk_closep (&x.listener_sock);
   return rc;
 out:
   rt_pty_close (&pty);
   exec_proc_free (&e);
+  husk_seccomp_free (sc);
+  husk_closep (&x.listener_sock);
   rt_container_release (&c);
   return -1;
 }

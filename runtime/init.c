@@ -224,6 +224,7 @@ proc_opts (const struct rt_init_ctx *c)
     .p = c->cfg->process, .personality = l ? l->personality : NULL,
     .host_proc_fd = c->host_proc_fd, .preserve_fds = c->preserve_fds,
     .sigmask = &c->sigmask,
+    .seccomp = c->seccomp, .listener_sock = c->listener_sock,
   };
   return po;
 }
@@ -287,6 +288,7 @@ rt_init_main (struct rt_init_ctx *c)
 
   if (init_setup (c, &state_json, &exe, &err) == 0)
     {
+      po.state_json = state_json;
       int fd = wait_for_start (c, &err);
       if (fd >= 0)
         {

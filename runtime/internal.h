@@ -15,6 +15,7 @@
 
 #include "runtime.h"
 #include "../namespaces/namespaces.h"
+#include "../seccomp/seccomp.h"
 
 #define RT_STATE_FILE "state.json"
 #define RT_CONFIG_FILE "config.json"
@@ -216,6 +217,9 @@ struct rt_proc_opts
   int host_proc_fd;   /* the host's /proc, opened before pivot_root */
   int preserve_fds;
   const sigset_t *sigmask; /* restored just before exec */
+  const struct husk_seccomp *seccomp; /* NULL: none */
+  int listener_sock;       /* connected to listenerPath, or -1 */
+  const char *state_json;  /* for the seccomp listener */
 };
 
 /* Finds args[0] in the container (PATH from process.env, as runc does);
@@ -226,6 +230,12 @@ int rt_find_executable (const struct oci_process *p, char **path,
  * bounding set, user and groups, cwd, the other capability sets, umask.
  * Called in the container's namespaces and root. */
 int rt_proc_setup (const struct rt_proc_opts *o, husk_err **err);
+/* Compiles (or finds in <root>/.cache) the config's seccomp filter, in husk
+ * before the clone; *out is NULL when the config has none. */
+int rt_seccomp_prepare (const struct husk_globals *g,
+                        const struct oci_config *cfg,
+                        struct husk_seccomp **out, husk_err **err);
+
 /* The last steps (no_new_privs, seccomp, LSM labels, personality, fds,
  * signals) and execve.  Returns only on failure. */
 int rt_proc_exec (const struct rt_proc_opts *o, const char *path,
@@ -252,6 +262,8 @@ struct rt_init_ctx
   const char *pty_path;
   bool hooks_in_parent;       /* prestart/createRuntime: ask the parent */
   sigset_t sigmask;           /* the caller's, for the user process */
+  const struct husk_seccomp *seccomp;
+  int listener_sock;
 };
 
 /* The child side of spawn_init; never returns. */

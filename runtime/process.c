@@ -308,10 +308,48 @@ enter_cwd (const char *cwd, husk_err **err)
   return 0;
 }
 
+/* See seccomp/seccomp.h for where and why. */
+int
+rt_seccomp_prepare (const struct husk_globals *g, const struct oci_config *cfg,
+                    struct husk_seccomp **out, husk_err **err)
+{
+  cleanup_free char *cache = NULL;
+
+  /* A dot entry of the state root, like network's .ipam: never an id. */
+  if (asprintf (&cache, "%s/.cache", g->root) < 0)
+    return husk_error (err, ENOMEM, "seccomp");
+  return husk_seccomp_prepare (cfg->linux_ ? cfg->linux_->seccomp : NULL,
+                               cache, out, err);
+}
+
+static int
+load_seccomp (const struct rt_proc_opts *o, husk_err **err)
+{
+  cleanup_close int nfd = -1;
+  char self[24];
+  ssize_t n;
+
+  if (husk_seccomp_load (o->seccomp, &nfd, err) < 0)
+    return -1;
+  if (nfd < 0)
+    return 0;
+  /* the host's /proc names our pid as the listener must see it */
+  n = readlinkat (o->host_proc_fd, "self", self, sizeof self - 1);
+  if (n < 0)
+    return husk_error (err, errno, "readlink /proc/self");
+  self[n] = '\0';
+  return husk_seccomp_send_listener (o->seccomp, o->listener_sock, nfd,
+                                     (pid_t) atoi (self), o->state_json, err);
+}
+
 int
 rt_proc_setup (const struct rt_proc_opts *o, husk_err **err)
 {
   const struct oci_process *p = o->p;
+
+  if (husk_seccomp_loads_early (o->seccomp, p->no_new_privileges)
+      && load_seccomp (o, err) < 0)
+    return -1;
 
   if (set_rlimits (p, err) < 0 || set_scheduler (p->scheduler, err) < 0
       || set_io_priority (p->io_priority, err) < 0)
@@ -448,8 +486,9 @@ rt_proc_exec (const struct rt_proc_opts *o, const char *path, husk_err **err)
     return -1;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return husk_error (err, errno, "process.noNewPrivileges");
-  /* seccomp (security issue): load the filter here, after no_new_privs and
-   * as the last step before exec, so that husk's own setup is unfiltered. */
+  if (!husk_seccomp_loads_early (o->seccomp, p->no_new_privileges)
+      && load_seccomp (o, err) < 0)
+    return -1;
   /* only stdio and the preserved fds 3..3+N-1 reach the process */
   if (close_range (3 + (unsigned) o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     return husk_error (err, errno, "close_range");

@@ -1,6 +1,6 @@
 /* The default config.json of `husk spec`: runc's, with husk's ociVersion
- * and hostname.  --rootless converts it the way runc's specconv.ToRootless
- * does. */
+ * and hostname, plus Docker's default seccomp profile (seccomp_default.c).
+ * --rootless converts it the way runc's specconv.ToRootless does. */
 #include "specs.h"
 
 #include <errno.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
+
+#include "gen.h"
 
 static const char *const default_caps[]
     = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
@@ -50,12 +52,6 @@ static const char *const masked_paths[]
 
 static const char *const readonly_paths[]
     = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
-
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
 
 static void
 gen_key_str (yajl_gen g, const char *k, const char *v)
@@ -210,6 +206,7 @@ gen_linux (yajl_gen g, bool rootless)
   gen_namespaces (g, rootless);
   gen_key_strv (g, "maskedPaths", masked_paths, false);
   gen_key_strv (g, "readonlyPaths", readonly_paths, false);
+  oci_gen_default_seccomp (g, default_caps);
   yajl_gen_map_close (g);
 }
 

@@ -13,9 +13,10 @@
 #include <sys/capability.h>
 #include <yajl/yajl_gen.h>
 
-/* Seccomp filters are parsed but not applied until issue 5 (seccomp,
- * capabilities and escapes) lands; it flips this. */
-#define HUSK_SECCOMP_ENABLED false
+#include "gen.h"
+
+/* linux.seccomp is applied (seccomp/). */
+#define HUSK_SECCOMP_ENABLED true
 
 static const char *const hooks[]
     = { "prestart", "createRuntime", "createContainer", "startContainer",
@@ -56,12 +57,6 @@ static const char *const seccomp_archs[]
         "SCMP_ARCH_RISCV64", "SCMP_ARCH_S390", "SCMP_ARCH_S390X",
         "SCMP_ARCH_SH", "SCMP_ARCH_SHEB", "SCMP_ARCH_X32", "SCMP_ARCH_X86",
         "SCMP_ARCH_X86_64", NULL };
-
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
 
 static void
 gen_key_strv (yajl_gen g, const char *k, const char *const *v)

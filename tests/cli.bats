@@ -243,15 +243,21 @@ key_paths() {
   [[ "$output" == *"unknown flag -9"* ]]
 }
 
-@test "cli: update, events say they are not implemented after parsing their flags" {
-  run -1 husk update --memory 1048576 --memory-swap -1 --cpu-quota=5000 ctr
-  [ "$output" = "husk: update: not implemented yet" ]
-  run -1 husk update --resources - ctr
-  [ "$output" = "husk: update: not implemented yet" ]
+@test "cli: update, events parse their flags and values before the runtime" {
+  run -1 husk update --memory 64m --memory-swap -1 --cpu-quota=5000 --cpuset-cpus 0 ctr
+  [ "$output" = 'husk: container "ctr" does not exist' ]
+  run -1 husk update --resources - ctr <<< '{"pids": {"limit": 5}}'
+  [ "$output" = 'husk: container "ctr" does not exist' ]
+  run -1 husk update --resources - ctr <<< '{"pids": {"limit": "5"}}'
+  [[ "$output" == *"pids.limit"* ]]
+  run -1 husk update --memory 1x ctr
+  [[ "$output" == *'--memory: expected a size in bytes'*'"1x"'* ]]
   run -1 husk update --memory-typo 1 ctr
   [[ "$output" == *"unknown flag --memory-typo"* ]]
   run -1 husk events --stats --interval 1s ctr
-  [ "$output" = "husk: events: not implemented yet" ]
+  [ "$output" = 'husk: container "ctr" does not exist' ]
+  run -1 husk events --interval 5 ctr
+  [[ "$output" == *'--interval: expected a duration'* ]]
   run -1 husk checkpoint ctr
   [[ "$output" == *"checkpoint: not supported"* ]]
   run -1 husk restore --image-path x ctr
@@ -275,7 +281,7 @@ key_paths() {
   [[ "$output" != *"unknown flag"* && "$output" != *"exec: no command"* ]]
 }
 
-@test "cli: spec writes runc's default config with husk's spec version" {
+@test "cli: spec writes runc's default config with husk's spec version and a seccomp profile" {
   command -v runc > /dev/null || skip_because "runc is not installed: cannot compare with runc spec"
   local d=$BATS_TEST_TMPDIR
   mkdir "$d/husk" "$d/runc"
@@ -284,10 +290,14 @@ key_paths() {
   jq -e '.ociVersion == "1.3.0" and .process.terminal == true and .process.args == ["sh"]
          and .root.path == "rootfs" and (.linux.namespaces | map(.type) | index("network") != null)' \
     "$d/husk/config.json"
-  diff <(key_paths "$d/runc/config.json") <(key_paths "$d/husk/config.json")
+  # husk adds Docker's default seccomp profile (runc spec writes none; the
+  # profile itself is checked in seccomp.bats); all else is runc's.
+  jq -e '.linux.seccomp.defaultAction == "SCMP_ACT_ERRNO"' "$d/husk/config.json"
+  jq -e '.linux.seccomp == null' "$d/runc/config.json"
+  diff <(key_paths "$d/runc/config.json") <(jq 'del(.linux.seccomp)' "$d/husk/config.json" | key_paths /dev/stdin)
   # Same values too, but for the version and the hostname.
   diff <(jq -S 'del(.ociVersion, .hostname)' "$d/runc/config.json") \
-       <(jq -S 'del(.ociVersion, .hostname)' "$d/husk/config.json")
+       <(jq -S 'del(.ociVersion, .hostname, .linux.seccomp)' "$d/husk/config.json")
 }
 
 @test "cli: spec --rootless matches runc spec --rootless and maps the caller's ids" {
@@ -296,9 +306,11 @@ key_paths() {
   mkdir "$d/husk" "$d/runc"
   (cd "$d/husk" && "$HUSK" spec --rootless)
   (cd "$d/runc" && runc spec --rootless)
-  diff <(key_paths "$d/runc/config.json") <(key_paths "$d/husk/config.json")
+  jq -e '.linux.seccomp.defaultAction == "SCMP_ACT_ERRNO"' "$d/husk/config.json"
+  jq -e '.linux.seccomp == null' "$d/runc/config.json"
+  diff <(key_paths "$d/runc/config.json") <(jq 'del(.linux.seccomp)' "$d/husk/config.json" | key_paths /dev/stdin)
   diff <(jq -S 'del(.ociVersion, .hostname)' "$d/runc/config.json") \
-       <(jq -S 'del(.ociVersion, .hostname)' "$d/husk/config.json")
+       <(jq -S 'del(.ociVersion, .hostname, .linux.seccomp)' "$d/husk/config.json")
   jq -e --argjson u "$(id -u)" --argjson g "$(id -g)" '
       .linux.uidMappings == [{"containerID": 0, "hostID": $u, "size": 1}]
       and .linux.gidMappings == [{"containerID": 0, "hostID": $g, "size": 1}]

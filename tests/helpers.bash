@@ -38,3 +38,9 @@ husk_root() {
 husk() {
   "$HUSK" --root "$(husk_root)" "$@"
 }
+
+# The container directories left in the state root: every entry but husk's
+# own dot entries (.cache for seccomp filters, .ipam for address pools).
+husk_state_ids() {
+  ls "$(husk_root)" 2>/dev/null || true
+}

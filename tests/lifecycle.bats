@@ -576,7 +576,7 @@ EOF
   [ "$(husk list --format json | jq '[.[] | select(.status == "running")] | length')" -eq 50 ]
   for i in $(seq 50); do husk delete --force p$i & done
   wait
-  [ -z "$(ls -A "$(husk_root)")" ]
+  [ -z "$(husk_state_ids)" ]
 }
 
 @test "concurrent starts of one container: exactly one wins" {

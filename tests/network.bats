@@ -74,7 +74,7 @@ bridge_net() { # $1: index of the container, $2: extra annotations
     [ "$status" -eq 1 ]
     grep -q 'annotation husk.net.[01]' "$BATS_TEST_TMPDIR/err"
   done
-  [ -z "$(ls -A "$(husk_root)" 2>/dev/null | grep -v '^\.')" ]
+  [ -z "$(husk_state_ids)" ]
   [ "$(nt_in "$NET_HOST" ip -o link | wc -l)" = 1 ] # lo only
 }
 
@@ -87,7 +87,7 @@ bridge_net() { # $1: index of the container, $2: extra annotations
   [ "$status" -eq 1 ]
   grep -F 'husk.net.1' "$BATS_TEST_TMPDIR/err"
   [ -z "$(nt_in "$NET_HOST" ip -o link show master huskbr0)" ]
-  [ -z "$(ls -A "$(husk_root)" 2>/dev/null | grep -v '^\.')" ]
+  [ -z "$(husk_state_ids)" ]
 }
 
 @test "network: macvlan containers on one parent reach each other" {
@@ -128,7 +128,7 @@ bridge_net() { # $1: index of the container, $2: extra annotations
   run nt_create --bundle "$BUNDLE" nov
   [ "$status" -eq 1 ]
   grep -F "ipvlan is not supported by this kernel" "$BATS_TEST_TMPDIR/err"
-  [ -z "$(ls -A "$(husk_root)" 2>/dev/null | grep -v '^\.')" ]
+  [ -z "$(husk_state_ids)" ]
 }
 
 @test "network: containers on two simulated hosts share a VXLAN segment" {

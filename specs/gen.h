@@ -1,0 +1,19 @@
+/* specs/ private: small helpers for the documents husk generates with
+ * yajl_gen (the default config, its seccomp profile, features.json). */
+#ifndef HUSK_SPECS_GEN_H
+#define HUSK_SPECS_GEN_H
+
+#include <string.h>
+#include <yajl/yajl_gen.h>
+
+static inline void
+gen_str (yajl_gen g, const char *s)
+{
+  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+}
+
+/* seccomp_default.c: writes the "seccomp" key and value of linux for a
+ * process whose bounding set is caps (NULL-terminated). */
+void oci_gen_default_seccomp (yajl_gen g, const char *const *caps);
+
+#endif
