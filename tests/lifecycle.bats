@@ -607,5 +607,7 @@ EOF
       husk delete --force sk$i
     fi
     [ ! -e "$(husk_root)/sk$i" ]
+    # nor a cgroup made before the init was cloned into it
+    [ -z "$(lc_cgroup_dirs sk$i)" ] || { echo "cgroup left: $(lc_cgroup_dirs sk$i)"; false; }
   done
 }

@@ -90,3 +90,12 @@ lc_wait_file() {
   echo "$1 did not appear" >&2
   return 1
 }
+
+# The cgroup directories named ID under the cgroup2 mount (none when the
+# host has no cgroup2 tree).
+lc_cgroup_dirs() {
+  local mnt=/sys/fs/cgroup
+  [ "$(stat -f -c %T $mnt 2>/dev/null)" = cgroup2fs ] || mnt=/sys/fs/cgroup/unified
+  [ -d "$mnt" ] || return 0
+  find "$mnt" -maxdepth 4 -type d -name "$1" 2>/dev/null
+}
