@@ -19,7 +19,7 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE \
-	-DHUSK_VERSION='"$(VERSION)"' -DHUSK_COMMIT='"$(COMMIT)"'
+	-I$(BUILD)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
@@ -42,19 +42,29 @@ FUZZ_SRCS := $(wildcard lib/*.c specs/*.c seccomp/*.c)
 FUZZ_OBJS := $(FUZZ_SRCS:%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZ_BINS := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_seccomp
 
-.PHONY: all deps demo check check-host check-vm unit install clean bundle bench fuzz
+.PHONY: FORCE all deps demo check check-host check-vm unit install clean bundle bench fuzz
 
 all: $(BUILD)/husk
 
 $(BUILD)/husk: $(OBJS)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/obj/%.o: %.c
+# version.h (HUSK_VERSION, HUSK_COMMIT) changes only when the version or
+# commit does, so a new commit rebuilds just the files that include it.
+$(BUILD)/version.h: FORCE
+	@mkdir -p $(BUILD)
+	@printf '#define HUSK_VERSION "%s"\n#define HUSK_COMMIT "%s"\n' \
+	  '$(VERSION)' '$(COMMIT)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+FORCE:
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # The sanitizer build: unit tests link against these objects.
-$(BUILD)/san/%.o: %.c
+$(BUILD)/san/%.o: %.c | $(BUILD)/version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
@@ -68,7 +78,7 @@ unit: $(UNIT_BINS)
 # intermediates of the pattern rule).
 .SECONDARY: $(SAN_LIB_OBJS)
 
-$(BUILD)/fuzz/obj/%.o: %.c
+$(BUILD)/fuzz/obj/%.o: %.c | $(BUILD)/version.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 

@@ -8,6 +8,7 @@
 
 #include "../lib/log.h"
 #include "../specs/specs.h"
+#include "version.h" /* generated: HUSK_VERSION, HUSK_COMMIT */
 
 enum
 {

@@ -15,6 +15,7 @@
 
 #include "../lib/cleanup.h"
 #include "../lib/log.h"
+#include "version.h" /* generated: HUSK_VERSION, HUSK_COMMIT */
 
 /* Bump when the translation in compile.c changes what a profile means. */
 #define KEY_FORMAT 1

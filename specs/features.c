@@ -14,6 +14,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "gen.h"
+#include "version.h" /* generated: HUSK_VERSION, HUSK_COMMIT */
 
 /* linux.seccomp is applied (seccomp/). */
 #define HUSK_SECCOMP_ENABLED true
