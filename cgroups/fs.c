@@ -405,14 +405,53 @@ struct pidv {
   size_t n, cap;
 };
 
+/* Calls fn on each sub-cgroup of the one at dirfd (path names it in
+ * messages); one removed meanwhile is skipped. */
+typedef int child_fn (int dirfd, int sub, const char *name,
+                      const char *subpath, void *arg, husk_err **err);
+
+static int
+each_child (int dirfd, const char *path, child_fn *fn, void *arg,
+            husk_err **err)
+{
+  int dfd = openat (dirfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  cleanup_dir DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
+  struct dirent *de;
+
+  if (d == NULL)
+    {
+      if (dfd >= 0)
+        close (dfd);
+      return husk_error (err, errno, "cgroup: open %s", path);
+    }
+  while ((de = readdir (d)) != NULL)
+    {
+      cleanup_close int sub = -1;
+      cleanup_free char *subpath = NULL;
+      if (de->d_type != DT_DIR || de->d_name[0] == '.')
+        continue;
+      if (asprintf (&subpath, "%s/%s", path, de->d_name) < 0)
+        return husk_error (err, ENOMEM, "cgroup: %s", path);
+      sub = openat (dirfd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (sub < 0)
+        {
+          if (errno == ENOENT)
+            continue;
+          return husk_error (err, errno, "cgroup: open %s", subpath);
+        }
+      if (fn (dirfd, sub, de->d_name, subpath, arg, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+static child_fn collect_pids_below;
+
 static int
 collect_pids (int dirfd, const char *path, struct pidv *pv, husk_err **err)
 {
   struct husk_cgroup at = { .path = (char *) path, .dirfd = dirfd };
   cleanup_free char *procs = NULL;
-  cleanup_dir DIR *d = NULL;
-  int dfd;
-  struct dirent *de;
 
   if (cg_read (&at, "cgroup.procs", &procs, err) < 0)
     return -1;
@@ -431,28 +470,14 @@ collect_pids (int dirfd, const char *path, struct pidv *pv, husk_err **err)
         }
       pv->v[pv->n++] = (pid_t) v;
     }
-  dfd = openat (dirfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  if (dfd < 0 || (d = fdopendir (dfd)) == NULL)
-    {
-      if (dfd >= 0)
-        close (dfd);
-      return husk_error (err, errno, "cgroup: open %s", path);
-    }
-  while ((de = readdir (d)) != NULL)
-    {
-      cleanup_close int sub = -1;
-      cleanup_free char *subpath = NULL;
-      if (de->d_type != DT_DIR || de->d_name[0] == '.')
-        continue;
-      sub = openat (dirfd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-      if (sub < 0 && errno == ENOENT)
-        continue;
-      if (sub < 0 || asprintf (&subpath, "%s/%s", path, de->d_name) < 0)
-        return husk_error (err, errno, "cgroup: open %s/%s", path, de->d_name);
-      if (collect_pids (sub, subpath, pv, err) < 0)
-        return -1;
-    }
-  return 0;
+  return each_child (dirfd, path, collect_pids_below, pv, err);
+}
+
+static int
+collect_pids_below (int dirfd, int sub, const char *name, const char *subpath,
+                    void *pv, husk_err **err)
+{
+  return collect_pids (sub, subpath, pv, err);
 }
 
 static int
@@ -519,40 +544,15 @@ husk_cgroup_kill (struct husk_cgroup *cg, int sig, husk_err **err)
   return r;
 }
 
-/* rmdir every sub-cgroup below dirfd, deepest first. */
+/* rmdir a sub-cgroup and every one below it, deepest first. */
 static int
-remove_children (int dirfd, const char *path, husk_err **err)
+remove_child (int dirfd, int sub, const char *name, const char *subpath,
+              void *arg, husk_err **err)
 {
-  int dfd = openat (dirfd, ".", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-  cleanup_dir DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
-  struct dirent *de;
-
-  if (d == NULL)
-    {
-      if (dfd >= 0)
-        close (dfd);
-      return husk_error (err, errno, "cgroup: open %s", path);
-    }
-  while ((de = readdir (d)) != NULL)
-    {
-      cleanup_close int sub = -1;
-      cleanup_free char *subpath = NULL;
-      if (de->d_type != DT_DIR || de->d_name[0] == '.')
-        continue;
-      if (asprintf (&subpath, "%s/%s", path, de->d_name) < 0)
-        return husk_error (err, ENOMEM, "cgroup: %s", path);
-      sub = openat (dirfd, de->d_name, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-      if (sub < 0)
-        {
-          if (errno == ENOENT)
-            continue;
-          return husk_error (err, errno, "cgroup: open %s", subpath);
-        }
-      if (remove_children (sub, subpath, err) < 0)
-        return -1;
-      if (unlinkat (dirfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-        return husk_error (err, errno, "cgroup: rmdir %s", subpath);
-    }
+  if (each_child (sub, subpath, remove_child, NULL, err) < 0)
+    return -1;
+  if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    return husk_error (err, errno, "cgroup: rmdir %s", subpath);
   return 0;
 }
 
@@ -600,7 +600,7 @@ husk_cgroup_destroy (struct husk_cgroup *cg, husk_err **err)
                            cg->path);
     }
   if (e == NULL)
-    remove_children (cg->dirfd, cg->path, &e);
+    each_child (cg->dirfd, cg->path, remove_child, NULL, &e);
   if (e == NULL)
     rmdir_retry (cg->path, &e);
   if (e == NULL || gone (e))

@@ -495,7 +495,7 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
       && ns_write_id_maps (x->pid, x->cfg->linux_, err) < 0)
     return -1;
   x->c.st.pid = x->pid;
-  if (rt_proc_stat (x->pid, &x->c.st.start_time, NULL) < 0)
+  if (rt_proc_stat (x->pid, &x->c.st.start_time, NULL, NULL) < 0)
     return husk_error (err, errno, "read the start time of the init");
   x->c.has_state = true;
   if (rt_state_write (x->c.dirfd, &x->c.st, err) < 0

@@ -88,9 +88,11 @@ const char *rt_status_name (enum rt_status s);
 int rt_state_write (int dirfd, const struct rt_state *s, husk_err **err);
 void rt_state_clear (struct rt_state *s);
 
-/* The start time (field 22 of /proc/<pid>/stat) and state letter of pid;
- * -1 with errno ESRCH when it has gone. */
-int rt_proc_stat (pid_t pid, uint64_t *start_time, char *state);
+/* The start time (field 22 of /proc/<pid>/stat), state letter and parent
+ * of pid (each out pointer may be NULL); -1 with errno ESRCH when it has
+ * gone. */
+int rt_proc_stat (pid_t pid, uint64_t *start_time, char *state,
+                  pid_t *ppid);
 
 /* Whether pid is still the process that was started at start_time, and
  * not a zombie. */

@@ -55,23 +55,8 @@ pidns_ino (pid_t pid)
 static pid_t
 proc_ppid (pid_t pid)
 {
-  char path[48], buf[512];
-  const char *p;
-  ssize_t n;
-  int fd;
-
-  snprintf (path, sizeof path, "/proc/%d/stat", pid);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  n = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (n <= 0)
-    return -1;
-  buf[n] = '\0';
-  p = strrchr (buf, ')');
-  /* ") S PPID ..." */
-  return p && strlen (p) > 4 ? (pid_t) atoi (p + 4) : -1;
+  pid_t ppid;
+  return rt_proc_stat (pid, NULL, NULL, &ppid) == 0 ? ppid : -1;
 }
 
 static int

@@ -19,6 +19,7 @@
 
 #include "../lib/cleanup.h"
 #include "../lib/fs.h"
+#include "../lib/json_gen.h"
 
 #define DEFAULT_ROOT "/run/husk"
 #define STATE_MAX (1u << 20)
@@ -101,12 +102,6 @@ rt_state_clear (struct rt_state *s)
 }
 
 /* ---------- state.json ---------- */
-
-static yajl_gen_status
-gen_str (yajl_gen g, const char *s)
-{
-  return yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
 
 static yajl_gen_status
 gen_kv (yajl_gen g, const char *k, const char *v)
@@ -325,7 +320,7 @@ rt_container_release (struct rt_container *c)
 /* ---------- processes ---------- */
 
 int
-rt_proc_stat (pid_t pid, uint64_t *start_time, char *state)
+rt_proc_stat (pid_t pid, uint64_t *start_time, char *state, pid_t *ppid)
 {
   char path[48], buf[1024];
   const char *p;
@@ -348,7 +343,9 @@ rt_proc_stat (pid_t pid, uint64_t *start_time, char *state)
   p += 2;
   if (state)
     *state = *p;
-  /* p is field 3 (state); the start time is field 22 */
+  /* p is field 3 (state), then the parent's pid; the start time is field 22 */
+  if (ppid)
+    *ppid = (pid_t) atoi (p + 1);
   for (int field = 3; field < 22 && p; field++)
     {
       p = strchr (p, ' ');
@@ -368,7 +365,7 @@ rt_pid_alive (pid_t pid, uint64_t start_time)
   uint64_t t;
   char state;
 
-  if (pid <= 0 || rt_proc_stat (pid, &t, &state) < 0)
+  if (pid <= 0 || rt_proc_stat (pid, &t, &state, NULL) < 0)
     return false;
   return t == start_time && state != 'Z' && state != 'X';
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../lib/cleanup.h"
+#include "../lib/sock.h"
 
 int
 rt_pty_open (const struct oci_process *p, struct rt_pty *pty, husk_err **err)
@@ -56,16 +57,7 @@ rt_console_send (const char *socket_path, int master, husk_err **err)
 {
   cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  char name[] = "/dev/ptmx";
-  struct iovec iov = { .iov_base = name, .iov_len = sizeof name - 1 };
-  union
-  {
-    struct cmsghdr h;
-    char buf[CMSG_SPACE (sizeof (int))];
-  } u;
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-                        .msg_control = u.buf, .msg_controllen = sizeof u.buf };
-  struct cmsghdr *c;
+  static const char name[] = "/dev/ptmx";
 
   if (strlen (socket_path) >= sizeof addr.sun_path)
     return husk_error (err, ENAMETOOLONG, "console socket %s", socket_path);
@@ -73,13 +65,7 @@ rt_console_send (const char *socket_path, int master, husk_err **err)
   if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     return husk_error (err, errno, "connect to the console socket %s",
                        socket_path);
-  memset (&u, 0, sizeof u);
-  c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &master, sizeof master);
-  if (sendmsg (fd, &msg, MSG_NOSIGNAL) < 0)
+  if (sock_send_with_fd (fd, name, sizeof name - 1, master) < 0)
     return husk_error (err, errno, "send the pty to the console socket %s",
                        socket_path);
   return 0;

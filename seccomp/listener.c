@@ -11,12 +11,8 @@
 #include <yajl/yajl_gen.h>
 
 #include "../lib/cleanup.h"
-
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
+#include "../lib/json_gen.h"
+#include "../lib/sock.h"
 
 /* {"ociVersion", "fds": ["seccompFd"], "pid", "metadata", "state"}.  The
  * state document is the runtime's own JSON, spliced in as it is. */
@@ -74,44 +70,6 @@ husk_seccomp_connect_listener (const struct husk_seccomp *sc, husk_err **err)
   return steal_fd (&fd);
 }
 
-/* The fd rides on the first byte; a short send goes on without it. */
-static int
-send_with_fd (int sock, const char *msg, size_t len, int fd)
-{
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct iovec iov = { .iov_base = (void *) msg, .iov_len = len };
-  struct msghdr mh = {
-    .msg_iov = &iov, .msg_iovlen = 1,
-    .msg_control = u.buf, .msg_controllen = sizeof u.buf,
-  };
-  struct cmsghdr *c;
-  ssize_t w;
-
-  memset (&u, 0, sizeof u);
-  c = CMSG_FIRSTHDR (&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof fd);
-  do
-    w = sendmsg (sock, &mh, MSG_NOSIGNAL);
-  while (w < 0 && errno == EINTR);
-  while (w >= 0 && (size_t) w < len)
-    {
-      ssize_t more = send (sock, msg + w, len - (size_t) w, MSG_NOSIGNAL);
-      if (more < 0 && errno == EINTR)
-        continue;
-      if (more <= 0)
-        return -1;
-      w += more;
-    }
-  return w < 0 ? -1 : 0;
-}
-
 int
 husk_seccomp_send_listener (const struct husk_seccomp *sc, int sock,
                             int notify_fd, pid_t pid, const char *state_json,
@@ -132,7 +90,7 @@ husk_seccomp_send_listener (const struct husk_seccomp *sc, int sock,
       if (sock < 0)
         return -1;
     }
-  if (send_with_fd (sock, msg, strlen (msg), notify_fd) < 0)
+  if (sock_send_with_fd (sock, msg, strlen (msg), notify_fd) < 0)
     return husk_error (err, errno, "send to the seccomp listener %s",
                        sc->listener_path);
   return 0;

@@ -3,14 +3,9 @@
 #ifndef HUSK_SPECS_GEN_H
 #define HUSK_SPECS_GEN_H
 
-#include <string.h>
 #include <yajl/yajl_gen.h>
 
-static inline void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
-}
+#include "../lib/json_gen.h"
 
 /* seccomp_default.c: writes the "seccomp" key and value of linux for a
  * process whose bounding set is caps (NULL-terminated). */

@@ -8,7 +8,6 @@
  *   - cgroupsPath resolution;
  *   - the stats line of `events`. */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,22 +16,7 @@
 #include "../../cgroups/cgroups.h"
 #include "../../lib/cleanup.h"
 #include "../../specs/specs.h"
-
-static int n_tests, n_failed;
-
-static void __attribute__ ((format (printf, 2, 3)))
-check (bool ok, const char *fmt, ...)
-{
-  va_list ap;
-  n_tests++;
-  if (!ok)
-    n_failed++;
-  printf ("%s %d - ", ok ? "ok" : "not ok", n_tests);
-  va_start (ap, fmt);
-  vprintf (fmt, ap);
-  va_end (ap);
-  putchar ('\n');
-}
+#include "check.h"
 
 /* A config.json around a linux section given as JSON text. */
 static struct oci_config *

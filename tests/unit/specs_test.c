@@ -9,7 +9,6 @@
  */
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,22 +16,7 @@
 
 #include "../../lib/cleanup.h"
 #include "../../specs/specs.h"
-
-static int n_tests, n_failed;
-
-static void __attribute__ ((format (printf, 2, 3)))
-check (bool ok, const char *fmt, ...)
-{
-  va_list ap;
-  n_tests++;
-  if (!ok)
-    n_failed++;
-  printf ("%s %d - ", ok ? "ok" : "not ok", n_tests);
-  va_start (ap, fmt);
-  vprintf (fmt, ap);
-  va_end (ap);
-  putchar ('\n');
-}
+#include "check.h"
 
 static bool
 streq (const char *a, const char *b)

@@ -1,0 +1,13 @@
+/* AF_UNIX helpers shared by the console socket (runtime/) and the seccomp
+ * listener (seccomp/). */
+#ifndef HUSK_LIB_SOCK_H
+#define HUSK_LIB_SOCK_H
+
+#include <stddef.h>
+
+/* Sends len bytes of msg on sock with fd passed (SCM_RIGHTS) on the first
+ * byte; a short send goes on without it.  EINTR is retried.  Returns 0, or
+ * -1 with errno set. */
+int sock_send_with_fd (int sock, const void *msg, size_t len, int fd);
+
+#endif
