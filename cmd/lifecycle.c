@@ -84,14 +84,14 @@ static const struct cmd_opt exec_opts[] = {
   { "tty", 't', NULL, O_TTY, "allocate a pseudoterminal" },
   { "user", 'u', "UID[:GID]", O_USER, "user and group ids of the process" },
   { "additional-gids", 'g', "GID", O_ADDITIONAL_GIDS,
-    "add a supplementary group (repeatable; not supported yet)" },
+    "a supplementary group, replacing the config's (repeatable)" },
   { "process", 'p', "FILE", O_PROCESS,
     "read the process (a config.json \"process\" object) from FILE" },
   OPT_DETACH, OPT_PID_FILE,
   { "process-label", 0, "LABEL", O_PROCESS_LABEL,
-    "SELinux label of the process (not supported yet)" },
+    "SELinux label of the process, replacing the config's" },
   { "apparmor", 0, "PROFILE", O_APPARMOR,
-    "AppArmor profile of the process (not supported yet)" },
+    "AppArmor profile of the process, replacing the config's" },
   { "no-new-privs", 0, NULL, O_NO_NEW_PRIVS, "set no_new_privs for the process" },
   { "cap", 'c', "CAP", O_CAP, "add a capability to the process (repeatable)" },
   OPT_PRESERVE_FDS,
@@ -240,14 +240,36 @@ struct exec_bufs
 {
   char **env, **caps;
   char *pid_file;
+  gid_t *gids;
 };
 
 static void
 exec_bufs_free (struct exec_bufs *l)
 {
+  free (l->gids);
   free (l->env);
   free (l->caps);
   free (l->pid_file);
+}
+
+static int
+push_gid (const char *value, struct exec_bufs *l, size_t *n, husk_err **err)
+{
+  char *end;
+  unsigned long v;
+  gid_t *gids;
+
+  errno = 0;
+  v = strtoul (value, &end, 10);
+  if (*value < '0' || *value > '9' || *end || errno || v > UINT32_MAX - 1)
+    return husk_error (err, 0, "exec: --additional-gids: expected a group id, "
+                       "got \"%s\"", value);
+  gids = realloc (l->gids, (*n + 1) * sizeof *gids);
+  if (gids == NULL)
+    return husk_error (err, ENOMEM, "exec");
+  gids[(*n)++] = (gid_t) v;
+  l->gids = gids;
+  return 0;
 }
 
 /* Flags of runc's exec that the runtime API cannot carry yet: refused, not
@@ -297,14 +319,18 @@ exec_opts_from (const struct cmd_args *a, struct husk_exec_opts *o,
             return refuse_unsupported_exec_flag (ov, err);
           break;
         case O_ADDITIONAL_GIDS:
-        case O_PROCESS_LABEL:
-        case O_APPARMOR:
+          if (push_gid (ov->value, l, &o->n_additional_gids, err) < 0)
+            return -1;
+          break;
+        case O_PROCESS_LABEL: o->process_label = ov->value; break;
+        case O_APPARMOR: o->apparmor = ov->value; break;
         case O_CGROUP:
           return refuse_unsupported_exec_flag (ov, err);
         }
     }
   o->env = l->env;
   o->caps = l->caps;
+  o->additional_gids = l->gids;
   if (make_abs ("exec", "pid-file", &o->pid_file, &l->pid_file, err) < 0)
     return -1;
 

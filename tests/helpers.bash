@@ -2,6 +2,8 @@
 # Module-specific helpers live in tests/lib/*.bash (one file per owner) and are
 # sourced here.
 
+bats_require_minimum_version 1.5.0  # run -N / run !
+
 HUSK_SRC=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 HUSK=${HUSK:-$HUSK_SRC/build/husk}
 HUSK_BUNDLE_SRC=${HUSK_BUNDLE_SRC:-$HUSK_SRC/build/bundle}

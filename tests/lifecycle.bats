@@ -280,6 +280,12 @@ lc_out_mount() {
   [ "${lines[1]}" = /tmp ]
   [ "${lines[2]}" = 1000 ]
   [ "${lines[3]}" = 1001 ]
+  # --additional-gids replaces the config's supplementary groups
+  run husk exec -g 20 --additional-gids=30 e1 sh -c 'grep ^Groups: /proc/self/status'
+  [ "$status" -eq 0 ]
+  [ "$(echo $output)" = "Groups: 20 30" ]
+  run -1 husk exec -g staff e1 true
+  [[ "$output" == *'--additional-gids: expected a group id, got "staff"'* ]]
   # a process of its own, not PID 1
   run husk exec e1 sh -c 'echo $$'
   [ "$output" -gt 1 ]
