@@ -281,8 +281,8 @@ enable_controllers (const char *dir, bool is_root, const char **needed,
   return 0;
 }
 
-static int
-check_available (const char *mnt, const char **needed, husk_err **err)
+int
+cg_check_available (const char *mnt, const char **needed, husk_err **err)
 {
   struct husk_cgroup at = { .path = (char *) mnt };
   cleanup_close int fd = open (mnt, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
@@ -374,7 +374,7 @@ husk_cgroup_create (const struct oci_linux *linux_, const char *id,
       || husk_cgroup_resolve (linux_ ? linux_->cgroups_path : NULL, id, &path, err) < 0
       || husk_cgroup_needed (r, &needed, err) < 0)
     return -1;
-  if (check_available (mnt, needed, err) < 0
+  if (cg_check_available (mnt, needed, err) < 0
       || create_dirs (mnt, path, needed, &created, &n_created, err) < 0
       || handle_new (path, &cg, err) < 0)
     goto fail;

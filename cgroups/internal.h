@@ -22,6 +22,10 @@ int cg_write (const struct husk_cgroup *cg, const char *file, const char *value,
 int cg_try_write (const struct husk_cgroup *cg, const char *file,
                   const char *value);
 
+/* Refuses, by name, the first of `needed` (NULL-terminated) that the
+ * cgroup2 mount at mnt does not offer. */
+int cg_check_available (const char *mnt, const char **needed, husk_err **err);
+
 /* Reads a whole cgroup file into *out (NUL-terminated, malloc'd).  Returns
  * -1 with *err set; err->errnum tells ENOENT apart. */
 int cg_read (const struct husk_cgroup *cg, const char *file, char **out,

@@ -438,6 +438,23 @@ warn_ignored (const struct oci_resources *r)
     husk_warn ("linux.resources.network is ignored on cgroup v2");
 }
 
+/* update's limits may need a controller create did not: refuse one the
+ * host lacks by name, as create does, rather than by ENOENT on its file. */
+static int
+check_controllers (const struct oci_resources *r, husk_err **err)
+{
+  const char *mnt;
+  const char **needed = NULL;
+  int rc;
+
+  if (husk_cgroup_mount (&mnt, err) < 0
+      || husk_cgroup_needed (r, &needed, err) < 0)
+    return -1;
+  rc = cg_check_available (mnt, needed, err);
+  free (needed);
+  return rc;
+}
+
 int
 husk_cgroup_apply (struct husk_cgroup *cg, const struct oci_linux *linux_,
                    unsigned flags, husk_err **err)
@@ -450,7 +467,8 @@ husk_cgroup_apply (struct husk_cgroup *cg, const struct oci_linux *linux_,
 
   if (r && r->block_io)
     probe_host (cg, &host);
-  if (r && (flags & HUSK_CGROUP_UPDATE) && check_memory_usage (cg, r->memory, err) < 0)
+  if (r && (flags & HUSK_CGROUP_UPDATE)
+      && (check_controllers (r, err) < 0 || check_memory_usage (cg, r->memory, err) < 0))
     return -1;
   if (r)
     warn_ignored (r);
