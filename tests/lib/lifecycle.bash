@@ -29,16 +29,20 @@ lc_marked_pids() {
 # Force-deletes every container of the test, then fails the test if any
 # container process, mount or state directory of it remains.
 lc_teardown() {
-  local root id left="" pids i
+  local root id ids left="" pids i
   root=$(husk_root)
   if [ -d "$root" ]; then
     # dot entries are husk's own records (network's .ipam), not containers
-    for id in $(ls "$root"); do
+    ids=$(ls "$root")
+    for id in $ids; do
       husk delete --force "$id" >/dev/null 2>&1 || true
     done
     if [ -n "$(ls "$root")" ]; then
       left="$left state directories: $(ls "$root");"
     fi
+    for id in $ids; do
+      [ -z "$(lc_cgroup_dirs "$id")" ] || left="$left cgroup: $(lc_cgroup_dirs "$id");"
+    done
   fi
   # SIGKILLed processes need a moment to be gone
   for i in $(seq 50); do
