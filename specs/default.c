@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
@@ -154,6 +156,13 @@ gen_id_mapping (yajl_gen g, const char *key, unsigned host_id)
   yajl_gen_array_close (g);
 }
 
+static bool
+cgroup2_unified (void)
+{
+  struct statfs st;
+  return statfs ("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
 static void
 gen_namespaces (yajl_gen g, bool rootless)
 {
@@ -168,6 +177,14 @@ gen_namespaces (yajl_gen g, bool rootless)
         continue;
       yajl_gen_map_open (g);
       gen_key_str (g, "type", *t);
+      yajl_gen_map_close (g);
+    }
+  /* as runc spec does: a cgroup namespace where cgroup v2 is the only
+   * hierarchy (not on a hybrid host, whose v1 controllers it would hide) */
+  if (cgroup2_unified ())
+    {
+      yajl_gen_map_open (g);
+      gen_key_str (g, "type", "cgroup");
       yajl_gen_map_close (g);
     }
   if (rootless)
