@@ -10,7 +10,7 @@
 load helpers
 bats_require_minimum_version 1.5.0
 
-IMG=localhost/husk-busybox:latest
+IMG=$CL_IMAGE
 
 setup_file() {
   cl_need containerd ctr umoci || return 1
@@ -19,7 +19,7 @@ setup_file() {
   export CTD_NS=husk-clients-$$
   ctd_start || return 1
   cl_build_image "$BATS_FILE_TMPDIR/busybox-oci.tar" || return 1
-  ctd image import --base-name localhost/husk-busybox "$BATS_FILE_TMPDIR/busybox-oci.tar" > /dev/null
+  ctd image import "$BATS_FILE_TMPDIR/busybox-oci.tar" > /dev/null
 }
 
 teardown_file() {
@@ -90,8 +90,7 @@ task_status() {
   run ctd task exec --exec-id e1 ct-d sh -c 'echo in-exec $$; exit 5'
   [ "$status" -eq 5 ]
   [[ "$output" == "in-exec "* ]]
-  # ctr's -t wants a terminal of its own: script(1) gives it one
-  run script -qec "ctr --address $CTD_DIR/sock --namespace $CTD_NS task exec -t --exec-id e2 ct-d sh -c 'tty; exit 6'" /dev/null < /dev/null
+  run cl_tty "$(ctd_cmdline) task exec -t --exec-id e2 ct-d sh -c 'tty; exit 6'"
   echo "$output"
   [ "$status" -eq 6 ]
   [[ "$output" == *"/dev/pts/"* ]]

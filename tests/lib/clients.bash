@@ -28,9 +28,13 @@ cl_readme_snippet() {
     inside { print }' "$HUSK_SRC/README.md" | sed "s|/usr/local/bin/husk|$(cl_runtime)|g"
 }
 
+# The name of the image cl_build_image makes.
+CL_IMAGE=localhost/husk-busybox:latest
+
 # Builds an OCI image layout of the bundle's busybox rootfs with umoci (no
-# registry here), archived as $1 (an oci-archive: ctr image import and
-# podman load both read it), tagged "latest", with sh as its command.
+# registry here), with sh as its command, archived as $1: an oci-archive
+# that ctr image import and podman load both read, named $CL_IMAGE (umoci
+# tags take no registry or repository: the index's ref.name is set after).
 cl_build_image() {
   local out=$1 layout
   layout=$(mktemp -d "${out%/*}/oci.XXXXXX")
@@ -40,6 +44,9 @@ cl_build_image() {
     umoci insert --image "$layout:latest" "$HUSK_BUNDLE_SRC/rootfs" / &&
     umoci config --image "$layout:latest" --config.cmd sh --config.workingdir / \
       --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin &&
+    jq -c --arg n "$CL_IMAGE" '.manifests[0].annotations["org.opencontainers.image.ref.name"] = $n' \
+      "$layout/index.json" > "$layout/index.json.new" &&
+    mv "$layout/index.json.new" "$layout/index.json" &&
     tar -cf "$out" -C "$layout" . &&
     rm -rf "$layout"
 }
@@ -91,6 +98,12 @@ cl_mounts_under() {
   awk -v d="$1/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo
 }
 
+# Runs the shell command line $1 on a terminal of its own (script(1)): the
+# clients' -t wants one.
+cl_tty() {
+  script -qec "$1" /dev/null < /dev/null
+}
+
 # ---------- containerd ----------
 
 # Starts a private containerd under $CTD_DIR (a directory on the lane's tmpfs,
@@ -137,6 +150,11 @@ ctd_stop() {
 # ctr on the private containerd, in the file's namespace.
 ctd() {
   ctr --address "$CTD_DIR/sock" --namespace "$CTD_NS" "$@"
+}
+
+# The same as a command line, for cl_tty.
+ctd_cmdline() {
+  echo "ctr --address $CTD_DIR/sock --namespace $CTD_NS"
 }
 
 # The pids of the shims of the file's namespace.
@@ -202,4 +220,9 @@ EOF
 pm() {
   CONTAINERS_CONF=$PM_CONF podman --root "$PM_DIR/root" --runroot "$PM_DIR/run" \
     --storage-driver overlay "$@"
+}
+
+# The same as a command line, for cl_tty.
+pm_cmdline() {
+  echo "CONTAINERS_CONF=$PM_CONF podman --root $PM_DIR/root --runroot $PM_DIR/run --storage-driver overlay"
 }
