@@ -61,6 +61,10 @@ task_status() {
   ctd task ls | awk -v id="$1" '$1 == id { print $3 }'
 }
 
+task_stopped() {
+  [ "$(task_status "$1")" = STOPPED ]
+}
+
 @test "containerd: the README's CRI runtime snippet names husk as the runc shim's BinaryName" {
   # CRI is off in the file's containerd (ctr does not use it): the snippet
   # alone, as containerd reads it
@@ -121,7 +125,7 @@ task_status() {
   fi
 
   ctd task kill ct-d
-  cl_wait 100 sh -c "[ \"\$(ctr --address $CTD_DIR/sock --namespace $CTD_NS task ls | awk '\$1 == \"ct-d\" { print \$3 }')\" = STOPPED ]"
+  cl_wait 100 task_stopped ct-d
   run ctd task delete ct-d
   [[ "$output" == *"exit code 7"* ]]
   ctd container delete ct-d
@@ -157,14 +161,16 @@ task_status() {
   fi
   ctd events > "$BATS_TEST_TMPDIR/events" 2>&1 &
   EVPID=$!
-  # ctr mounts the whole cgroup2 tree (no cgroup namespace): the limit is
-  # read where the container's own cgroup is
-  run ctd run --rm "${R[@]}" --memory-limit 33554432 "$IMG" ct-mem \
-    sh -c 'cat /sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup)/memory.max; tail /dev/zero'
-  echo "$output"
+  ctd run -d "${R[@]}" --memory-limit 33554432 "$IMG" ct-mem sleep 1000
+  [ "$(cat "$(cl_cgroup2)/$CTD_NS/ct-mem/memory.max")" = 33554432 ]
+  # the process that outgrows it is killed, and the shim reports the OOM
+  run ctd task exec --exec-id hog ct-mem tail /dev/zero
   [ "$status" -eq 137 ]
-  [ "${lines[0]}" = 33554432 ]
-  cl_wait 50 grep -q /tasks/oom "$BATS_TEST_TMPDIR/events"
+  cl_wait 100 grep -q /tasks/oom "$BATS_TEST_TMPDIR/events"
+  ctd task kill -s SIGKILL ct-mem
+  cl_wait 100 task_stopped ct-mem
+  ctd task delete ct-mem > /dev/null
+  ctd container delete ct-mem
 }
 
 @test "ctr run: a process that cannot start fails with the runtime's message (log.json) and leaves nothing" {
