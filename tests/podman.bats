@@ -181,10 +181,11 @@ runtime_status() {
   cg=$(cl_cgroup2)$(sed -n 's/^0:://p' /proc/$pid/cgroup)
   [ "$(cat "$cg/memory.max")" = 67108864 ]
   [ "$(cat "$cg/pids.max")" = 50 ]
-  pm update --memory 128m --pids-limit 60 pm-lim > /dev/null
+  # podman 4.3's update has no --pids-limit
+  pm update --memory 128m --cpus 0.5 pm-lim > /dev/null
   [ "$(cat "$cg/memory.max")" = 134217728 ]
-  [ "$(cat "$cg/pids.max")" = 60 ]
-  # the limit holds: 70 more processes cannot all be made
+  [ "$(cat "$cg/cpu.max")" = "50000 100000" ]
+  # the pids limit holds: 70 more processes cannot all be made
   run pm exec pm-lim sh -c 'for i in $(seq 70); do sleep 100 & done 2>&1'
   [[ "$output" == *"an't fork"* ]] || [[ "$output" == *"Resource temporarily unavailable"* ]]
   pm rm -f -t 0 pm-lim > /dev/null
