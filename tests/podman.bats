@@ -23,12 +23,23 @@ setup_file() {
   export PM_STATE_BEFORE PM_CGROUPS_BEFORE
   PM_STATE_BEFORE=$(ls "$(cl_default_root)" 2> /dev/null | tr '\n' ' ')
   PM_CGROUPS_BEFORE=$(pm_cgroups | tr '\n' ' ')
+  # podman's cgroupfs parent (with conmon's cgroup in it) in every
+  # hierarchy, removed at the end where the file made it
+  export PM_PARENT_CGS=
+  local h
+  for h in /sys/fs/cgroup /sys/fs/cgroup/*/; do
+    [ -e "${h%/}/cgroup.procs" ] && [ ! -d "${h%/}/libpod_parent" ] && PM_PARENT_CGS="$PM_PARENT_CGS ${h%/}/libpod_parent"
+  done
 }
 
 teardown_file() {
   pm rm -af -t 0 > /dev/null 2>&1 || true
   cl_mounts_under "$PM_DIR" | sort -r | xargs -r -n1 umount -l 2> /dev/null || true
   rm -rf "$PM_DIR"
+  local d
+  for d in $PM_PARENT_CGS; do
+    rmdir "$d/conmon" "$d" 2> /dev/null || true
+  done
 }
 
 # podman's container cgroups under its cgroupfs parent.
