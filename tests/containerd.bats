@@ -25,7 +25,11 @@ setup_file() {
 teardown_file() {
   ctd_clean
   ctd_stop
-  rmdir "$(cl_cgroup2)/$CTD_NS" 2> /dev/null || true
+  # the namespace's parent cgroup, in every hierarchy a runtime used
+  local h
+  for h in /sys/fs/cgroup /sys/fs/cgroup/*/; do
+    rmdir "${h%/}/$CTD_NS" 2> /dev/null || true
+  done
 }
 
 # lc_teardown's view of the runtime's state: the shim's --root.
