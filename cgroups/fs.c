@@ -13,6 +13,7 @@
 #include <linux/magic.h>
 
 #include "../lib/cleanup.h"
+#include "../lib/log.h"
 #include "internal.h"
 
 #define CG_DEFAULT_MOUNT "/sys/fs/cgroup"
@@ -299,6 +300,38 @@ cg_check_available (const char *mnt, const char **needed, husk_err **err)
   return 0;
 }
 
+/* cgroup v1's default weight: what containerd's ctr asks for unless told
+ * otherwise (--cpu-shares defaults to it). */
+#define CPU_SHARES_V1_DEFAULT 1024
+
+const struct oci_resources *
+cg_host_resources (const char *mnt, const struct oci_resources *r,
+                   struct oci_resources *buf)
+{
+  const struct oci_cpu *c = r ? r->cpu : NULL;
+  struct husk_cgroup at = { .path = (char *) mnt };
+  cleanup_close int fd = -1;
+  cleanup_free char *avail = NULL;
+  cleanup_err husk_err *ignored = NULL;
+
+  if (c == NULL || !c->has_shares || c->shares != CPU_SHARES_V1_DEFAULT
+      || c->has_quota || c->has_burst || c->has_period || c->has_idle
+      || c->has_realtime_runtime || c->has_realtime_period
+      || (c->cpus && *c->cpus) || (c->mems && *c->mems))
+    return r;
+  fd = open (mnt, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  at.dirfd = fd;
+  /* unreadable: cg_check_available reports it */
+  if (fd < 0 || cg_read (&at, "cgroup.controllers", &avail, &ignored) < 0
+      || word_in (avail, "cpu"))
+    return r;
+  husk_debug ("linux.resources.cpu.shares %d (cgroup v1's default) ignored: "
+              "no cgroup v2 cpu controller at %s", CPU_SHARES_V1_DEFAULT, mnt);
+  *buf = *r;
+  buf->cpu = NULL;
+  return buf;
+}
+
 /* Undoes the directories create_dirs made, deepest first. */
 static void
 remove_created (char **created, size_t n)
@@ -362,6 +395,7 @@ husk_cgroup_create (const struct oci_linux *linux_, const char *id,
                     struct husk_cgroup **out, husk_err **err)
 {
   const struct oci_resources *r = linux_ ? linux_->resources : NULL;
+  struct oci_resources host_r;
   const char *mnt;
   const char **needed = NULL;
   cleanup_free char *path = NULL;
@@ -372,7 +406,7 @@ husk_cgroup_create (const struct oci_linux *linux_, const char *id,
 
   if (husk_cgroup_mount (&mnt, err) < 0
       || husk_cgroup_resolve (linux_ ? linux_->cgroups_path : NULL, id, &path, err) < 0
-      || husk_cgroup_needed (r, &needed, err) < 0)
+      || husk_cgroup_needed (cg_host_resources (mnt, r, &host_r), &needed, err) < 0)
     return -1;
   if (cg_check_available (mnt, needed, err) < 0
       || create_dirs (mnt, path, needed, &created, &n_created, err) < 0

@@ -26,6 +26,15 @@ int cg_try_write (const struct husk_cgroup *cg, const char *file,
  * cgroup2 mount at mnt does not offer. */
 int cg_check_available (const char *mnt, const char **needed, husk_err **err);
 
+/* linux.resources as the cgroup2 mount at mnt can apply them: r itself, or
+ * *buf (a shallow copy of r) without linux.resources.cpu where that asks
+ * only for cgroup v1's default cpu.shares (1024, which containerd's ctr always
+ * sets) and the mount has no cpu controller (a hybrid host), as a runc on
+ * cgroup v1 would run it with no cpu setting of its own. */
+const struct oci_resources *cg_host_resources (const char *mnt,
+                                               const struct oci_resources *r,
+                                               struct oci_resources *buf);
+
 /* Reads a whole cgroup file into *out (NUL-terminated, malloc'd).  Returns
  * -1 with *err set; err->errnum tells ENOENT apart. */
 int cg_read (const struct husk_cgroup *cg, const char *file, char **out,

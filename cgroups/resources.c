@@ -441,14 +441,12 @@ warn_ignored (const struct oci_resources *r)
 /* update's limits may need a controller create did not: refuse one the
  * host lacks by name, as create does, rather than by ENOENT on its file. */
 static int
-check_controllers (const struct oci_resources *r, husk_err **err)
+check_controllers (const char *mnt, const struct oci_resources *r, husk_err **err)
 {
-  const char *mnt;
   const char **needed = NULL;
   int rc;
 
-  if (husk_cgroup_mount (&mnt, err) < 0
-      || husk_cgroup_needed (r, &needed, err) < 0)
+  if (husk_cgroup_needed (r, &needed, err) < 0)
     return -1;
   rc = cg_check_available (mnt, needed, err);
   free (needed);
@@ -460,15 +458,20 @@ husk_cgroup_apply (struct husk_cgroup *cg, const struct oci_linux *linux_,
                    unsigned flags, husk_err **err)
 {
   const struct oci_resources *r = linux_ ? linux_->resources : NULL;
+  struct oci_resources host_r;
   struct husk_cgroup_host host = { 0 };
   struct husk_cgroup_write *w = NULL;
+  const char *mnt;
   size_t n = 0;
   int ret = 0;
 
+  if (husk_cgroup_mount (&mnt, err) < 0)
+    return -1;
+  r = cg_host_resources (mnt, r, &host_r);
   if (r && r->block_io)
     probe_host (cg, &host);
   if (r && (flags & HUSK_CGROUP_UPDATE)
-      && (check_controllers (r, err) < 0 || check_memory_usage (cg, r->memory, err) < 0))
+      && (check_controllers (mnt, r, err) < 0 || check_memory_usage (cg, r->memory, err) < 0))
     return -1;
   if (r)
     warn_ignored (r);

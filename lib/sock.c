@@ -42,3 +42,37 @@ sock_send_with_fd (int sock, const void *msg, size_t len, int fd)
     }
   return w < 0 ? -1 : 0;
 }
+
+int
+sock_recv_fd (int sock)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  char byte;
+  struct iovec iov = { .iov_base = &byte, .iov_len = sizeof byte };
+  struct msghdr mh = {
+    .msg_iov = &iov, .msg_iovlen = 1,
+    .msg_control = u.buf, .msg_controllen = sizeof u.buf,
+  };
+  struct cmsghdr *c;
+  ssize_t r;
+  int fd;
+
+  do
+    r = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return -1;
+  c = CMSG_FIRSTHDR (&mh);
+  if (r == 0 || c == NULL || c->cmsg_level != SOL_SOCKET
+      || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN (sizeof (int)))
+    {
+      errno = r == 0 ? ECONNRESET : EBADMSG;
+      return -1;
+    }
+  memcpy (&fd, CMSG_DATA (c), sizeof fd);
+  return fd;
+}

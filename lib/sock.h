@@ -10,4 +10,9 @@
  * -1 with errno set. */
 int sock_send_with_fd (int sock, const void *msg, size_t len, int fd);
 
+/* Receives one message on sock and the fd it carries (SCM_RIGHTS, made
+ * O_CLOEXEC).  EINTR is retried.  Returns the fd, or -1 with errno set
+ * (EBADMSG: the message carried none; ECONNRESET: the peer closed first). */
+int sock_recv_fd (int sock);
+
 #endif

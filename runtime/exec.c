@@ -19,6 +19,7 @@
 #include "../lib/cleanup.h"
 #include "../lib/fs.h"
 #include "../lib/log.h"
+#include "../lib/sock.h"
 
 /* The process to run: the --process file as it is, or the container's
  * own process with runc's overrides.  Only the arrays made here are
@@ -193,13 +194,36 @@ struct exec_child
 {
   const struct oci_process *p;
   const struct oci_personality *personality;
-  int pidfd, ns_flags, err_fd, pty_slave, preserve_fds;
+  int pidfd, ns_flags, err_fd, pty_sock, preserve_fds;
   sigset_t sigmask;
   struct husk_cgroup *cg; /* NULL: the container has none */
   const struct husk_seccomp *seccomp;
   int listener_sock;
   const char *state_json;
 };
+
+/* A terminal for the process from the container's own devpts (its
+ * /dev/ptmx, the child being in its mount namespace), as runc makes it, so
+ * that the slave has a name there (ttyname, tty, ps): one from the host's
+ * devpts has none.  The master goes to husk over pty_sock. */
+static int
+container_pty (const struct exec_child *x, husk_err **err)
+{
+  struct rt_pty pty;
+  int rc;
+
+  if (rt_pty_open (x->p, &pty, err) < 0)
+    return husk_err_wrap (err, "in the container");
+  if (sock_send_with_fd (x->pty_sock, "p", 1, pty.master) < 0)
+    {
+      husk_error (err, errno, "hand the pty to husk");
+      rt_pty_close (&pty);
+      return -1;
+    }
+  rc = rt_pty_make_stdio (pty.slave, err);
+  rt_pty_close (&pty);
+  return rc;
+}
 
 static int
 exec_child_setup (const struct exec_child *x, husk_err **err)
@@ -230,7 +254,7 @@ exec_child_setup (const struct exec_child *x, husk_err **err)
   if (ns_join_pidfd (x->pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME),
                      err) < 0)
     return -1;
-  if (x->pty_slave >= 0 && rt_pty_make_stdio (x->pty_slave, err) < 0)
+  if (x->pty_sock >= 0 && container_pty (x, err) < 0)
     return -1;
   if (rt_proc_setup (&po, err) < 0 || rt_find_executable (x->p, &exe, err) < 0)
     return -1;
@@ -332,16 +356,45 @@ check_terminal (const struct husk_exec_opts *o, const struct oci_process *p,
   return 0;
 }
 
+/* The socket pair the child hands its pty's master over: *ours, *child. */
+static int
+pty_pair (int *ours, int *child, husk_err **err)
+{
+  int sv[2];
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return husk_error (err, errno, "socketpair");
+  *ours = sv[0];
+  *child = sv[1];
+  return 0;
+}
+
+/* The master the child sent (it did before its exec): sent on to the
+ * console socket (*master stays -1), or kept in *master for the
+ * foreground. */
+static int
+pty_master (int sock, const char *console_socket, int *master, husk_err **err)
+{
+  cleanup_close int fd = sock_recv_fd (sock);
+
+  if (fd < 0)
+    return husk_error (err, errno, "receive the pty of the process");
+  if (console_socket)
+    return rt_console_send (console_socket, fd, err);
+  *master = fd;
+  fd = -1;
+  return 0;
+}
+
 int
 husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
            int *exit_status, husk_err **err)
 {
   struct rt_container c;
   struct exec_proc e = { 0 };
-  struct rt_pty pty = { .master = -1, .slave = -1 };
-  cleanup_close int pidfd = -1;
+  cleanup_close int pidfd = -1, master = -1, pty_sock = -1;
   struct husk_cgroup *cg cleanup_cgroup = NULL;
-  struct exec_child x = { .pty_slave = -1, .listener_sock = -1 };
+  struct exec_child x = { .pty_sock = -1, .listener_sock = -1 };
   struct husk_seccomp *sc = NULL;
   cleanup_free char *sc_state = NULL;
   sigset_t fwd;
@@ -361,15 +414,8 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
         husk_error (err, 0, "cannot exec in a stopped container");
       goto out;
     }
-  if (e.p.terminal)
-    {
-      if (rt_pty_open (&e.p, &pty, err) < 0
-          || (o->console_socket && rt_console_send (o->console_socket,
-                                                    pty.master, err) < 0))
-        goto out;
-      if (o->console_socket)
-        husk_closep (&pty.master);
-    }
+  if (e.p.terminal && pty_pair (&pty_sock, &x.pty_sock, err) < 0)
+    goto out;
   if (rt_seccomp_prepare (g, e.cfg, &sc, err) < 0)
     goto out;
   if (husk_seccomp_has_listener (sc)
@@ -382,7 +428,6 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
   x.personality = e.cfg && e.cfg->linux_ ? e.cfg->linux_->personality : NULL;
   x.pidfd = pidfd;
   x.ns_flags = c.st.ns_flags;
-  x.pty_slave = pty.slave;
   x.preserve_fds = o->preserve_fds;
   if (rt_cgroup_open_state (&c.st, false, &cg, err) < 0)
     goto out;
@@ -392,8 +437,14 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
   if (!o->detach)
     sigprocmask (SIG_BLOCK, &fwd, NULL);
   pid = spawn (&x, pidfd, err);
-  husk_closep (&pty.slave);
-  if (pid > 0 && (rc = 0, o->pid_file)
+  husk_closep (&x.pty_sock);
+  if (pid > 0 && (rc = 0, pty_sock >= 0)
+      && (rc = pty_master (pty_sock, o->console_socket, &master, err)) < 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+    }
+  if (pid > 0 && rc == 0 && o->pid_file
       && (rc = rt_write_pid_file (o->pid_file, pid, err)) < 0)
     {
       /* nobody would know of it */
@@ -403,16 +454,15 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
   /* the container is not held while the process runs */
   rt_container_release (&c);
   if (rc == 0 && !o->detach)
-    rc = rt_foreground (pid, pty.master, &fwd, exit_status, err);
+    rc = rt_foreground (pid, master, &fwd, exit_status, err);
   if (!o->detach)
     sigprocmask (SIG_SETMASK, &x.sigmask, NULL);
-  rt_pty_close (&pty);
   exec_proc_free (&e);
   husk_seccomp_free (sc);
   husk_closep (&x.listener_sock);
   return rc;
 out:
-  rt_pty_close (&pty);
+  husk_closep (&x.pty_sock);
   exec_proc_free (&e);
   husk_seccomp_free (sc);
   husk_closep (&x.listener_sock);

@@ -173,7 +173,8 @@ struct rt_pty
   char slave_path[64];
 };
 
-/* Opens a pty pair on the host's /dev/ptmx, sized from consoleSize. */
+/* Opens a pty pair on /dev/ptmx (the host's for create; the container's for
+ * exec, whose child opens it in the mount namespace), sized from consoleSize. */
 int rt_pty_open (const struct oci_process *p, struct rt_pty *pty,
                  husk_err **err);
 void rt_pty_close (struct rt_pty *pty);

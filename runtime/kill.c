@@ -268,7 +268,18 @@ husk_delete (const struct husk_globals *g, const char *id, bool force,
   int rc = -1;
 
   if (rt_container_open (g, id, true, &c, err) < 0)
-    return -1;
+    {
+      /* delete --force of a container that is not there succeeds, as
+       * runc's does: podman and containerd's shim clean up with it after a
+       * failed create and after a delete */
+      if (force && *err && (*err)->errnum == ENOENT)
+        {
+          husk_err_free (*err);
+          *err = NULL;
+          return 0;
+        }
+      return -1;
+    }
   s = rt_container_status (&c);
   if ((s == RT_RUNNING || s == RT_PAUSED) && !force)
     husk_error (err, 0, "cannot delete container %s that is not stopped: %s",

@@ -252,10 +252,15 @@ state_read (int dirfd, struct rt_state *s, husk_err **err)
 
 /* ---------- opening a container ---------- */
 
+/* errnum ENOENT (not in the message) tells callers the container is not
+ * there, e.g. for delete --force. */
 static int
 no_such_container (const char *id, husk_err **err)
 {
-  return husk_error (err, 0, "container \"%s\" does not exist", id);
+  husk_error (err, 0, "container \"%s\" does not exist", id);
+  if (err && *err)
+    (*err)->errnum = ENOENT;
+  return -1;
 }
 
 int

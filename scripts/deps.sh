@@ -8,7 +8,11 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev clang libclang-rt-14-dev
 libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libyajl-dev libnftables-dev
 busybox-static bats jq iproute2 procps util-linux tcpdump nftables
-qemu-system-x86 xz-utils linux-image-amd64 runc crun"
+qemu-system-x86 xz-utils linux-image-amd64 runc crun
+containerd podman conmon umoci"
+
+# containerd (with its runc shim and ctr), podman and conmon drive husk in
+# tests/containerd.bats and tests/podman.bats, on an image umoci builds.
 
 # gnuplot draws the chart; the CNI bridge plugin is the network baseline.
 BENCH_PKGS="gnuplot-nox containernetworking-plugins"
