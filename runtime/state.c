@@ -42,8 +42,8 @@ rt_check_id (const char *id, husk_err **err)
   return 0;
 }
 
-static const char *
-root_path (const struct husk_globals *g)
+const char *
+rt_root_path (const struct husk_globals *g)
 {
   return g->root && *g->root ? g->root : DEFAULT_ROOT;
 }
@@ -70,7 +70,7 @@ mkdir_parents (const char *path)
 int
 rt_open_root (const struct husk_globals *g, bool create, husk_err **err)
 {
-  const char *root = root_path (g);
+  const char *root = rt_root_path (g);
   int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
   if (fd < 0 && errno == ENOENT && create)
@@ -270,7 +270,7 @@ rt_container_open (const struct husk_globals *g, const char *id, bool lock,
   if (rt_check_id (id, err) < 0)
     return -1;
   c->id = strdup (id);
-  c->rootfd = open (root_path (g), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  c->rootfd = open (rt_root_path (g), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (c->rootfd >= 0)
     c->dirfd = openat (c->rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC
                                           | O_NOFOLLOW);
@@ -549,12 +549,13 @@ husk_list (const struct husk_globals *g, struct husk_list_entry **out,
 
   *out = NULL;
   *n = 0;
-  rootfd = open (root_path (g), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  rt_sweep_jobs (g);
+  rootfd = open (rt_root_path (g), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
-    return errno == ENOENT ? 0 : husk_error (err, errno, "open %s", root_path (g));
+    return errno == ENOENT ? 0 : husk_error (err, errno, "open %s", rt_root_path (g));
   d = fdopendir (dup (rootfd));
   if (d == NULL)
-    return husk_error (err, errno, "read %s", root_path (g));
+    return husk_error (err, errno, "read %s", rt_root_path (g));
   while ((de = readdir (d)) != NULL)
     {
       cleanup_err husk_err *e1 = NULL;
