@@ -111,6 +111,10 @@ int rt_oci_state (const struct rt_container *c, const char *status,
 int rt_oci_state_json (const struct rt_container *c, const char *status,
                        char **json, husk_err **err);
 
+/* Removes dirfd/name and everything below it (no symlink followed); a
+ * name already gone is not an error. */
+int rt_remove_tree_at (int dirfd, const char *name);
+
 /* Removes the state directory and everything in it. */
 int rt_remove_dir (int rootfd, const char *id, husk_err **err);
 

@@ -298,12 +298,9 @@ drop_work_dir (const char *keep_dir)
 {
   cleanup_close int fd = open (keep_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-  if (fd >= 0)
-    {
-      unlinkat (fd, "work/work", AT_REMOVEDIR);
-      unlinkat (fd, "work/index", AT_REMOVEDIR);
-      unlinkat (fd, "work", AT_REMOVEDIR);
-    }
+  if (fd >= 0 && rt_remove_tree_at (fd, "work") < 0)
+    husk_warn ("--keep-changes: remove %s/work: %s", keep_dir,
+               strerror (errno));
 }
 
 static void

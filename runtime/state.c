@@ -604,8 +604,8 @@ husk_list_free (struct husk_list_entry *l, size_t n)
 
 /* ---------- files ---------- */
 
-static int
-remove_tree_at (int dirfd, const char *name)
+int
+rt_remove_tree_at (int dirfd, const char *name)
 {
   int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   DIR *d;
@@ -624,7 +624,7 @@ remove_tree_at (int dirfd, const char *name)
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
       if (unlinkat (fd, de->d_name, 0) < 0 && errno == EISDIR)
-        remove_tree_at (fd, de->d_name);
+        rt_remove_tree_at (fd, de->d_name);
     }
   closedir (d);
   return unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -1 : 0;
@@ -633,7 +633,7 @@ remove_tree_at (int dirfd, const char *name)
 int
 rt_remove_dir (int rootfd, const char *id, husk_err **err)
 {
-  if (remove_tree_at (rootfd, id) < 0)
+  if (rt_remove_tree_at (rootfd, id) < 0)
     return husk_error (err, errno, "remove the state of container \"%s\"", id);
   return 0;
 }
