@@ -121,6 +121,9 @@ int rt_remove_dir (int rootfd, const char *id, husk_err **err);
 /* Writes "<pid>" to path atomically (as containerd reads it). */
 int rt_write_pid_file (const char *path, pid_t pid, husk_err **err);
 
+/* Refuses a job (its config is not saved: exec and update need it). */
+int rt_check_not_job (const struct rt_container *c, husk_err **err);
+
 /* Loads the config the container was created with (its state dir). */
 int rt_load_config (const struct rt_container *c, struct oci_config **cfg,
                     husk_err **err);

@@ -304,10 +304,12 @@ job_network (struct oci_config *c, enum husk_job_net net, husk_err **err)
   return 0;
 }
 
-/* default: husk spec's profile, for the job's bounding set (--cap-add
- * opens what Docker's profile opens for those capabilities). */
+/* default: husk spec's profile (the config's own), made again for the
+ * job's bounding set when --cap-add changed it (Docker's profile opens
+ * syscalls for some capabilities). */
 static int
-job_seccomp (struct oci_config *c, const char *which, husk_err **err)
+job_seccomp (struct oci_config *c, const char *which, bool caps_added,
+             husk_err **err)
 {
   struct oci_linux *l = c->linux_;
 
@@ -320,6 +322,8 @@ job_seccomp (struct oci_config *c, const char *which, husk_err **err)
   if (which == NULL || strcmp (which, "default") == 0)
     {
       struct oci_seccomp *s;
+      if (!caps_added)
+        return 0;
       if (oci_default_seccomp ((const char *const *) c->process->capabilities
                                    ->bounding,
                                &s, err) < 0)
@@ -368,7 +372,7 @@ rt_job_config (const struct husk_globals *g, const struct husk_job_opts *o,
       || job_resources (c->linux_, o, err) < 0
       || add_namespace (c->linux_, OCI_NS_TIME, err) < 0
       || job_network (c, o->net, err) < 0
-      || job_seccomp (c, o->seccomp, err) < 0
+      || job_seccomp (c, o->seccomp, o->cap_add != NULL, err) < 0
       || add_annotation (c, RT_JOB_ANNOTATION, "true", err) < 0)
     {
       oci_config_free (c);

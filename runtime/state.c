@@ -668,8 +668,20 @@ rt_write_pid_file (const char *path, pid_t pid, husk_err **err)
 }
 
 int
+rt_check_not_job (const struct rt_container *c, husk_err **err)
+{
+  for (size_t i = 0; i < c->st.n_annotations; i++)
+    if (strcmp (c->st.annotations[i].key, RT_JOB_ANNOTATION) == 0)
+      return husk_error (err, 0, "container \"%s\" is a job: its config "
+                         "lives in its husk only (no exec or update)", c->id);
+  return 0;
+}
+
+int
 rt_load_config (const struct rt_container *c, struct oci_config **cfg,
                 husk_err **err)
 {
+  if (rt_check_not_job (c, err) < 0)
+    return -1;
   return oci_config_load (c->dirfd, RT_CONFIG_FILE, cfg, err);
 }

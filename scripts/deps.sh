@@ -10,8 +10,9 @@ libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libyajl-dev libnftables-
 busybox-static bats jq iproute2 procps util-linux tcpdump nftables
 qemu-system-x86 xz-utils linux-image-amd64 runc crun"
 
-# gnuplot draws the chart; the CNI bridge plugin is the network baseline.
-BENCH_PKGS="gnuplot-nox containernetworking-plugins"
+# gnuplot draws the chart; the CNI bridge plugin is the network baseline;
+# bubblewrap is the one-shot job baseline.
+BENCH_PKGS="gnuplot-nox containernetworking-plugins bubblewrap"
 
 case ${1:-} in
   "") ;;
