@@ -52,7 +52,9 @@ teardown() {
   run -1 jt_job -- cat /etc/jt-probe
 
   local keep=$BATS_TEST_TMPDIR/keep
-  run -0 jt_job --keep-changes "$keep" -- sh -c 'echo kept > /newfile; rm /etc/group'
+  run jt_job --keep-changes "$keep" -- sh -c 'echo kept > /newfile; rm /etc/group'
+  echo "$output" # shown if the test fails
+  [ "$status" -eq 0 ]
   [ "$(cat "$keep/upper/newfile")" = kept ]
   # the removal is an overlayfs whiteout (a 0:0 character device)
   [ "$(stat -c %F:%t:%T "$keep/upper/etc/group")" = "character special file:0:0" ]
