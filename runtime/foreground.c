@@ -69,7 +69,7 @@ until_tick (const struct rt_fg_tick *tick, struct timespec *next)
   struct timespec now;
   int64_t ms;
 
-  if (tick == NULL)
+  if (tick == NULL || tick->period_ms == 0)
     return -1;
   clock_gettime (CLOCK_MONOTONIC, &now);
   ms = (next->tv_sec - now.tv_sec) * 1000
@@ -77,6 +77,8 @@ until_tick (const struct rt_fg_tick *tick, struct timespec *next)
   if (ms > 0)
     return (int) ms;
   tick->fn (tick->arg);
+  if (tick->period_ms == 0)
+    return -1;
   *next = now;
   next->tv_nsec += (long) (tick->period_ms % 1000) * 1000000;
   next->tv_sec += tick->period_ms / 1000 + next->tv_nsec / 1000000000;

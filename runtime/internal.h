@@ -216,7 +216,8 @@ void rt_proxy_end (struct rt_proxy *px);
 void rt_forwarded_signals (sigset_t *s);
 
 /* Something to do every period_ms while waiting (husk job's timeout and
- * samples); the first call comes at once. */
+ * samples); the first call comes at once; fn may set period_ms to 0: no
+ * more calls. */
 struct rt_fg_tick
 {
   unsigned period_ms;

@@ -57,6 +57,7 @@ struct job
   const struct husk_job_opts *o;
   char id[64];
   int lockfd;
+  struct rt_fg_tick tick;
   struct timespec start;
   /* while it runs (the tick) */
   bool opened;
@@ -234,7 +235,12 @@ job_tick (void *arg)
   uint64_t v;
 
   if (!j->opened)
-    open_running (j);
+    {
+      open_running (j);
+      /* nothing to sample, no timeout: no more ticks */
+      if (!j->sample_pids && j->o->timeout_ms == 0)
+        j->tick.period_ms = 0;
+    }
   if (j->sample_pids
       && husk_cgroup_read_value (j->cg, "pids.current", NULL, &v, NULL) == 1
       && (!j->peak_pids.known || v > j->peak_pids.v))
@@ -382,14 +388,14 @@ static int
 run_job (struct job *j, int *exit_status, husk_err **err)
 {
   cleanup_free char *root_path = NULL;
-  const struct rt_fg_tick tick = { JOB_TICK_MS, job_tick, j };
   const struct husk_create_opts co = { .id = j->id, .keep = true };
   struct rt_run_extra x = {
     .die_with_husk = true, .prepare = job_prepare,
-    .unprepare = job_unprepare, .arg = j, .tick = &tick,
+    .unprepare = job_unprepare, .arg = j, .tick = &j->tick,
   };
   int rc;
 
+  j->tick = (struct rt_fg_tick){ JOB_TICK_MS, job_tick, j };
   if (asprintf (&root_path, "%s/%s/rootfs", rt_root_path (j->g), j->id) < 0)
     return husk_error (err, ENOMEM, "job");
   if (rt_job_config (j->g, j->o, root_path, &x.cfg, err) < 0)
