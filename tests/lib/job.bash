@@ -20,11 +20,14 @@ jt_job() {
   husk job --rootfs "$(jt_rootfs)" --env "$(lc_mark)" "$@"
 }
 
-# The static escape probe (tests/tools/jobprobe.c), built once per run.
+# The static escape probe (tests/tools/jobprobe.c), built into the tree's
+# build/ when missing or older than its source: the lanes share it (a
+# compile in the VM lane's TCG guest takes long).
 jt_probe() {
-  local bin=$BATS_RUN_TMPDIR/jobprobe
-  if [ ! -x "$bin" ]; then
-    cc -static -O2 -Wall -Wextra -Werror -o "$bin.tmp.$$" "$HUSK_SRC/tests/tools/jobprobe.c" && mv "$bin.tmp.$$" "$bin"
+  local src=$HUSK_SRC/tests/tools/jobprobe.c bin=$HUSK_SRC/build/tests/jobprobe
+  if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+    mkdir -p "${bin%/*}"
+    cc -static -O2 -Wall -Wextra -Werror -o "$bin.tmp.$$" "$src" && mv "$bin.tmp.$$" "$bin"
   fi
   echo "$bin"
 }
