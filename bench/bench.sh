@@ -318,6 +318,26 @@ for ((i = 0; i < BURST_REPS; i++)); do
 done
 section_done
 
+# One-shot jobs: `husk job -- true` (overlay root, every namespace, cgroup,
+# seccomp, report-free) against bubblewrap and unshare(1) running the same
+# `true` on the same rootfs, interleaved: the per-job overhead of each.
+section "job x$N"
+JOB_RTS=(husk-job unshare)
+if command -v bwrap >/dev/null; then JOB_RTS+=(bwrap); else note "bwrap is not installed (scripts/deps.sh bench): no bubblewrap column"; fi
+job_cmd() { # NAME -> CMD (array)
+  case $1 in
+    husk-job) CMD=("$HUSK" --root "$STATE/job" job --rootfs "$ROOTFS" -- /bin/true) ;;
+    bwrap) CMD=(bwrap --unshare-all --die-with-parent --ro-bind "$ROOTFS" / --proc /proc
+                --dev /dev --tmpfs /tmp -- /bin/true) ;;
+    unshare) CMD=(unshare --mount --uts --ipc --net --pid --cgroup --fork --kill-child
+                  --root "$ROOTFS" --mount-proc /bin/true) ;;
+  esac
+}
+for ((i = 0; i < N; i++)); do
+  for rt in $(rotated $i "${JOB_RTS[@]}"); do job_cmd "$rt"; measure job "$rt" $i "${CMD[@]}"; done
+done
+section_done
+
 # ---------------------------------------------------------------- network
 
 # Baselines in a throwaway network namespace (the "host" there): for each
@@ -532,6 +552,11 @@ for L in $LEVELS; do
   srow "$L" "${cells[@]}"
 done
 
+JOB_ROWS=("$(IFS='|'; echo "per job" "${JOB_RTS[@]}")")
+job_cells=()
+for rt in "${JOB_RTS[@]}"; do job_cells+=("$(cell job "$rt")"); done
+JOB_ROWS+=("$(IFS='|'; echo "true, median [p10-p90] (ms)" "${job_cells[@]}")")
+
 NET_ROWS=()
 NET_ROWS+=("set-up per container|median [p10-p90] (ms)")
 NET_ROWS+=("iproute2: veth + bridge + address + route (6 ip commands)|$(cell net-ip iproute2)")
@@ -600,6 +625,10 @@ report() { # FORMAT
   echo "${h}Scale: median ms per container with N containers already created (waiting for start)"
   echo
   print_table "$f" "${SCALE_ROWS[@]}"
+  echo
+  echo "${h}One-shot jobs: husk job against bubblewrap and unshare(1)"
+  echo
+  print_table "$f" "${JOB_ROWS[@]}"
   echo
   echo "${h}Network set-up per container"
   echo

@@ -168,6 +168,13 @@ int husk_cgroup_stats (struct husk_cgroup *cg, struct husk_cgroup_stats *out,
                        husk_err **err);
 void husk_cgroup_stats_clear (struct husk_cgroup_stats *s);
 
+/* One figure of the cgroup: the number in `file` (key NULL) or the value of
+ * key in that flat keyed file ("memory.events", "oom_kill").  Returns 1
+ * with *v set, 0 when the file (its controller not enabled) or the key is
+ * absent, -1 on error. */
+int husk_cgroup_read_value (struct husk_cgroup *cg, const char *file,
+                            const char *key, uint64_t *v, husk_err **err);
+
 /* One line of runc's `events` output:
  * {"type":"stats","id":ID,"data":{"cpu":..,"memory":..,"pids":..,"blkio":..,
  * "hugetlb":..}}, with runc's field names and omitempty rules.  *out is

@@ -42,6 +42,25 @@ read_u64 (struct husk_cgroup *cg, const char *file, uint64_t *v, husk_err **err)
   return 1;
 }
 
+int
+husk_cgroup_read_value (struct husk_cgroup *cg, const char *file,
+                        const char *key, uint64_t *v, husk_err **err)
+{
+  cleanup_free char *s = NULL;
+  int r;
+
+  if (key == NULL)
+    return read_u64 (cg, file, v, err);
+  r = read_optional (cg, file, &s, err);
+  if (r <= 0)
+    return r;
+  r = cg_keyed_value (s, key, v);
+  if (r < 0)
+    return husk_error (err, 0, "cgroup: %s/%s: %s: expected a number",
+                       cg->path, file, key);
+  return r;
+}
+
 static int
 stat_cpu (struct husk_cgroup *cg, struct husk_cgroup_stats *st, husk_err **err)
 {

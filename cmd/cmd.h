@@ -96,6 +96,6 @@ int cmd_parse_signal (const char *s, int *sig, husk_err **err);
 extern const struct cmd_command cmd_create, cmd_start, cmd_run, cmd_exec,
     cmd_state, cmd_kill, cmd_delete, cmd_pause, cmd_resume;
 extern const struct cmd_command cmd_list, cmd_ps, cmd_update, cmd_events,
-    cmd_spec, cmd_features, cmd_checkpoint, cmd_restore;
+    cmd_spec, cmd_features, cmd_checkpoint, cmd_restore, cmd_job;
 
 #endif

@@ -46,7 +46,7 @@ static const struct cmd_command *const commands[] = {
   &cmd_create, &cmd_start, &cmd_run,    &cmd_exec,     &cmd_state,
   &cmd_kill,   &cmd_delete, &cmd_list,  &cmd_ps,       &cmd_pause,
   &cmd_resume, &cmd_update, &cmd_events, &cmd_spec,    &cmd_features,
-  &cmd_checkpoint, &cmd_restore,
+  &cmd_checkpoint, &cmd_restore, &cmd_job,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

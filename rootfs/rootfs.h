@@ -31,4 +31,14 @@ struct rootfs_opts {
  * return the process's root and cwd are the container's "/". */
 int rootfs_setup (const struct rootfs_opts *o, husk_err **err);
 
+/* husk job's root, mounted in husk (in a mount namespace of its own, before
+ * the clone; see overlay.c): an overlayfs at dirfd/rootfs of the read-only
+ * tree `lower` and an upper layer in a new tmpfs at dirfd/scratch, or in
+ * keep_dir/upper (made when missing) when keep_dir is set. */
+int rootfs_overlay_mount (int dirfd, const char *lower, const char *keep_dir,
+                          husk_err **err);
+/* Detaches both mounts from husk's namespace (the container keeps its
+ * copies); for the state dir to be removable. */
+void rootfs_overlay_unmount (int dirfd);
+
 #endif

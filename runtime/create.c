@@ -45,16 +45,20 @@ struct create_ctx
   sigset_t child_mask;     /* the mask the container's process gets */
   struct husk_seccomp *seccomp;
   int listener_sock;       /* to listenerPath; the init's copy sends */
+  struct rt_run_extra *extra; /* husk job; NULL otherwise */
+  bool prepared;           /* extra->prepare ran and is not undone */
 };
 
 static void
 ctx_init (struct create_ctx *x, const struct husk_globals *g,
-          const struct husk_create_opts *o, bool run)
+          const struct husk_create_opts *o, bool run,
+          struct rt_run_extra *extra)
 {
   memset (x, 0, sizeof *x);
   x->g = g;
   x->o = o;
   x->run = run;
+  x->extra = extra;
   x->c.rootfd = x->c.dirfd = -1;
   x->pty.master = x->pty.slave = -1;
   x->sync_fd = x->fifo_fd = x->host_proc_fd = x->listener_sock = -1;
@@ -91,6 +95,14 @@ reap (pid_t pid, int *status)
     ;
 }
 
+static void
+unprepare (struct create_ctx *x)
+{
+  if (x->prepared)
+    x->extra->unprepare (x->extra->arg, x->c.dirfd);
+  x->prepared = false;
+}
+
 /* A failed create leaves nothing: the init killed, the state dir gone. */
 static void
 ctx_abort (struct create_ctx *x)
@@ -114,6 +126,7 @@ ctx_abort (struct create_ctx *x)
       if (e)
         husk_warn ("%s", e->msg);
     }
+  unprepare (x);
   if (x->dir_made)
     {
       cleanup_err husk_err *e = NULL;
@@ -133,6 +146,14 @@ load_config (struct create_ctx *x, char **buf, size_t *len, husk_err **err)
   const char *name = x->o->config_path ? x->o->config_path : "config.json";
   cleanup_close int bfd = -1;
 
+  if (x->extra && x->extra->cfg)
+    {
+      x->cfg = steal_ptr (&x->extra->cfg);
+      x->bundle = realpath (".", NULL);
+      if (x->bundle == NULL)
+        return husk_error (err, errno, "the current directory");
+      return 0;
+    }
   x->bundle = realpath (x->o->bundle ? x->o->bundle : ".", NULL);
   if (x->bundle == NULL)
     return husk_error (err, errno, "bundle %s", x->o->bundle ? x->o->bundle : ".");
@@ -250,8 +271,8 @@ make_state_dir (struct create_ctx *x, const char *config_buf, size_t len,
       return husk_error (err, 0, "container \"%s\" was deleted while being "
                          "created", x->o->id);
     }
-  if (fs_write_file_at (c->dirfd, RT_CONFIG_FILE, config_buf, len,
-                        O_CREAT | O_EXCL, err) < 0)
+  if (config_buf && fs_write_file_at (c->dirfd, RT_CONFIG_FILE, config_buf,
+                                      len, O_CREAT | O_EXCL, err) < 0)
     return husk_err_wrap (err, "save the config");
   if (x->run)
     return 0;
@@ -281,6 +302,12 @@ prepare (struct create_ctx *x, husk_err **err)
   x->ns_ready = true;
   if (fill_state (x, err) < 0 || make_state_dir (x, buf, len, err) < 0)
     return -1;
+  if (x->extra && x->extra->prepare)
+    {
+      x->prepared = true;
+      if (x->extra->prepare (x->extra->arg, x->c.dirfd, err) < 0)
+        return -1;
+    }
   if (rt_seccomp_prepare (x->g, x->cfg, &x->seccomp, err) < 0)
     return -1;
   if (husk_seccomp_has_listener (x->seccomp))
@@ -366,6 +393,7 @@ clone_init (struct create_ctx *x, int child_fd, husk_err **err)
                                          || x->cfg->hooks->create_runtime.n),
     .sigmask = x->child_mask,
     .seccomp = x->seccomp, .listener_sock = x->listener_sock,
+    .die_with_husk = x->extra && x->extra->die_with_husk,
   };
   int saved[2] = { -1, -1 }, flags = 0;
   pid_t pid;
@@ -487,6 +515,8 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
     r = rt_state_write (x->c.dirfd, &x->c.st, err);
   if (r == 0)
     r = clone_init (x, child_fd, err);
+  if (r == 0)
+    unprepare (x);
   close (child_fd);
   husk_closep (&x->listener_sock); /* the init has its own */
   if (r < 0 || (x->stage_one && await_init_pid (x, err) < 0))
@@ -555,7 +585,7 @@ husk_create (const struct husk_globals *g, const struct husk_create_opts *o,
 {
   struct create_ctx x;
 
-  ctx_init (&x, g, o, false);
+  ctx_init (&x, g, o, false, NULL);
   if (create_container (&x, err) < 0)
     {
       ctx_abort (&x);
@@ -601,15 +631,15 @@ delete_after_run (struct create_ctx *x, husk_err **err)
 }
 
 int
-husk_run (const struct husk_globals *g, const struct husk_create_opts *o,
-          int *exit_status, husk_err **err)
+rt_run (const struct husk_globals *g, const struct husk_create_opts *o,
+        struct rt_run_extra *extra, int *exit_status, husk_err **err)
 {
   struct create_ctx x;
   sigset_t fwd;
-  int rc = 0;
+  int rc = 0, wstatus = 0;
 
   *exit_status = 0;
-  ctx_init (&x, g, o, true);
+  ctx_init (&x, g, o, true, extra);
   rt_forwarded_signals (&fwd);
   if (!o->detach)
     sigprocmask (SIG_BLOCK, &fwd, NULL);
@@ -626,7 +656,10 @@ husk_run (const struct husk_globals *g, const struct husk_create_opts *o,
       /* exec, kill and delete may lock the container while it runs */
       flock (x.c.dirfd, LOCK_UN);
       rc = rt_foreground (x.pid, x.proxy_tty ? x.pty.master : -1, &fwd,
-                          exit_status, err);
+                          extra ? extra->tick : NULL, &wstatus, err);
+      *exit_status = rt_exit_status (wstatus);
+      if (extra)
+        extra->wstatus = wstatus;
       x.pid = 0;
       if (rc == 0 && !o->keep)
         rc = delete_after_run (&x, err);
@@ -634,4 +667,11 @@ husk_run (const struct husk_globals *g, const struct husk_create_opts *o,
     }
   ctx_release (&x);
   return rc;
+}
+
+int
+husk_run (const struct husk_globals *g, const struct husk_create_opts *o,
+          int *exit_status, husk_err **err)
+{
+  return rt_run (g, o, NULL, exit_status, err);
 }

@@ -454,7 +454,11 @@ husk_exec (const struct husk_globals *g, const struct husk_exec_opts *o,
   /* the container is not held while the process runs */
   rt_container_release (&c);
   if (rc == 0 && !o->detach)
-    rc = rt_foreground (pid, master, &fwd, exit_status, err);
+    {
+      int wstatus = 0;
+      rc = rt_foreground (pid, master, &fwd, NULL, &wstatus, err);
+      *exit_status = rt_exit_status (wstatus);
+    }
   if (!o->detach)
     sigprocmask (SIG_SETMASK, &x.sigmask, NULL);
   exec_proc_free (&e);

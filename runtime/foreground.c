@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/cleanup.h"
@@ -27,15 +28,16 @@ rt_forwarded_signals (sigset_t *s)
   sigdelset (s, SIGSYS);
 }
 
-static int
-wait_status (int status)
+int
+rt_exit_status (int wstatus)
 {
-  return WIFSIGNALED (status) ? 128 + WTERMSIG (status) : WEXITSTATUS (status);
+  return WIFSIGNALED (wstatus) ? 128 + WTERMSIG (wstatus)
+                               : WEXITSTATUS (wstatus);
 }
 
 /* Returns 1 once pid has exited. */
 static int
-handle_signal (pid_t pid, struct rt_proxy *px, int sfd, int *exit_status)
+handle_signal (pid_t pid, struct rt_proxy *px, int sfd, int *wstatus)
 {
   struct signalfd_siginfo si;
   int status;
@@ -48,7 +50,7 @@ handle_signal (pid_t pid, struct rt_proxy *px, int sfd, int *exit_status)
       while ((p = waitpid (-1, &status, WNOHANG)) > 0)
         if (p == pid)
           {
-            *exit_status = wait_status (status);
+            *wstatus = status;
             return 1;
           }
       return 0;
@@ -60,12 +62,37 @@ handle_signal (pid_t pid, struct rt_proxy *px, int sfd, int *exit_status)
   return 0;
 }
 
+/* The poll timeout until the next tick is due (-1: no tick). */
+static int
+until_tick (const struct rt_fg_tick *tick, struct timespec *next)
+{
+  struct timespec now;
+  int64_t ms;
+
+  if (tick == NULL || tick->period_ms == 0)
+    return -1;
+  clock_gettime (CLOCK_MONOTONIC, &now);
+  ms = (next->tv_sec - now.tv_sec) * 1000
+       + (next->tv_nsec - now.tv_nsec) / 1000000;
+  if (ms > 0)
+    return (int) ms;
+  tick->fn (tick->arg);
+  if (tick->period_ms == 0)
+    return -1;
+  *next = now;
+  next->tv_nsec += (long) (tick->period_ms % 1000) * 1000000;
+  next->tv_sec += tick->period_ms / 1000 + next->tv_nsec / 1000000000;
+  next->tv_nsec %= 1000000000;
+  return (int) tick->period_ms;
+}
+
 int
-rt_foreground (pid_t pid, int master, const sigset_t *fwd, int *exit_status,
-               husk_err **err)
+rt_foreground (pid_t pid, int master, const sigset_t *fwd,
+               const struct rt_fg_tick *tick, int *wstatus, husk_err **err)
 {
   cleanup_close int sfd = signalfd (-1, fwd, SFD_CLOEXEC);
   struct rt_proxy px;
+  struct timespec next_tick = { 0, 0 };
   bool proxy = master >= 0, done = false;
 
   if (sfd < 0)
@@ -79,7 +106,7 @@ rt_foreground (pid_t pid, int master, const sigset_t *fwd, int *exit_status,
         { .fd = proxy ? master : -1, .events = POLLIN },
         { .fd = proxy && px.stdin_open ? 0 : -1, .events = POLLIN },
       };
-      if (poll (p, 3, -1) < 0)
+      if (poll (p, 3, until_tick (tick, &next_tick)) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -88,7 +115,7 @@ rt_foreground (pid_t pid, int master, const sigset_t *fwd, int *exit_status,
         }
       if (p[0].revents & POLLIN)
         done = handle_signal (pid, master >= 0 ? &px : NULL, sfd,
-                              exit_status) == 1;
+                              wstatus) == 1;
       if (proxy && (p[1].revents || p[2].revents)
           && rt_proxy_pump (&px, p[1].revents, p[2].revents) == 0)
         proxy = false;

@@ -21,7 +21,8 @@
 
 /* The init dies with husk until it is set up: a husk killed during create
  * leaves no half-made container running.  Cleared just before READY,
- * from when state.json names it. */
+ * from when state.json names it, but for a job (die_with_husk), whose
+ * whole pid namespace goes with its init when husk dies. */
 static int
 guard_child (husk_err **err)
 {
@@ -273,7 +274,8 @@ init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
     return -1;
   if (rt_proc_setup (&po, err) < 0 || rt_find_executable (cfg->process, exe, err) < 0)
     return -1;
-  if (prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+  /* set again for a job: the user switch of rt_proc_setup cleared it */
+  if (prctl (PR_SET_PDEATHSIG, c->die_with_husk ? SIGKILL : 0, 0, 0, 0) < 0)
     return husk_error (err, errno, "prctl");
   return rt_sync_send (c->sync_fd, SYNC_READY, 0, NULL, err);
 }

@@ -71,6 +71,9 @@ struct rt_container
 /* Checks id as runc does: ^[\w+-\.]+$, not "." or "..". */
 int rt_check_id (const char *id, husk_err **err);
 
+/* The --root directory (husk's default when unset). */
+const char *rt_root_path (const struct husk_globals *g);
+
 /* Opens (creating it, mode 0711, when `create`) the --root directory. */
 int rt_open_root (const struct husk_globals *g, bool create, husk_err **err);
 
@@ -108,11 +111,18 @@ int rt_oci_state (const struct rt_container *c, const char *status,
 int rt_oci_state_json (const struct rt_container *c, const char *status,
                        char **json, husk_err **err);
 
+/* Removes dirfd/name and everything below it (no symlink followed); a
+ * name already gone is not an error. */
+int rt_remove_tree_at (int dirfd, const char *name);
+
 /* Removes the state directory and everything in it. */
 int rt_remove_dir (int rootfd, const char *id, husk_err **err);
 
 /* Writes "<pid>" to path atomically (as containerd reads it). */
 int rt_write_pid_file (const char *path, pid_t pid, husk_err **err);
+
+/* Refuses a job (its config is not saved: exec and update need it). */
+int rt_check_not_job (const struct rt_container *c, husk_err **err);
 
 /* Loads the config the container was created with (its state dir). */
 int rt_load_config (const struct rt_container *c, struct oci_config **cfg,
@@ -205,11 +215,25 @@ void rt_proxy_end (struct rt_proxy *px);
 
 /* The signals husk forwards (all but its own faults, SIGKILL, SIGSTOP). */
 void rt_forwarded_signals (sigset_t *s);
+
+/* Something to do every period_ms while waiting (husk job's timeout and
+ * samples); the first call comes at once; fn may set period_ms to 0: no
+ * more calls. */
+struct rt_fg_tick
+{
+  unsigned period_ms;
+  void (*fn) (void *arg);
+  void *arg;
+};
+
 /* Waits for pid (husk's child) with the signals in fwd blocked by the
- * caller: forwards them, proxies master (-1: none) to husk's stdio, and
- * sets *exit_status (128+N for a signal). */
+ * caller: forwards them, proxies master (-1: none) to husk's stdio, calls
+ * tick (may be NULL), and sets *wstatus (waitpid's). */
 int rt_foreground (pid_t pid, int master, const sigset_t *fwd,
-                   int *exit_status, husk_err **err);
+                   const struct rt_fg_tick *tick, int *wstatus,
+                   husk_err **err);
+/* A wait status as a shell's exit status: 128+N for signal N. */
+int rt_exit_status (int wstatus);
 
 /* ---------- process.c: the process attributes (init and exec) ---------- */
 
@@ -267,10 +291,48 @@ struct rt_init_ctx
   sigset_t sigmask;           /* the caller's, for the user process */
   const struct husk_seccomp *seccomp;
   int listener_sock;
+  bool die_with_husk;         /* keep PR_SET_PDEATHSIG after set-up */
 };
 
 /* The child side of spawn_init; never returns. */
 _Noreturn void rt_init_main (struct rt_init_ctx *c);
+
+/* ---------- create.c: run for husk job ---------- */
+
+struct rt_run_extra
+{
+  /* the config, in memory (taken over); it is not saved in the state dir,
+   * so exec and update refuse the container */
+  struct oci_config *cfg;
+  bool die_with_husk; /* the init keeps PR_SET_PDEATHSIG SIGKILL */
+  /* with the state dir made and locked, before the clone; a failure fails
+   * the create */
+  int (*prepare) (void *arg, int dirfd, husk_err **err);
+  /* right after the clone, and on failure: undoes what husk's own mount
+   * namespace holds of prepare (the container has its copy) */
+  void (*unprepare) (void *arg, int dirfd);
+  void *arg;
+  const struct rt_fg_tick *tick; /* while the process runs */
+  int wstatus;                   /* out: the process's wait status */
+};
+
+/* husk_run with extra (NULL: husk_run). */
+int rt_run (const struct husk_globals *g, const struct husk_create_opts *o,
+            struct rt_run_extra *extra, int *exit_status, husk_err **err);
+
+/* ---------- job.c, job_config.c: husk job ---------- */
+
+/* The annotation that marks a job's config (and state). */
+#define RT_JOB_ANNOTATION "husk.job"
+
+/* The config of a job from its flags; root_path is where its root will
+ * be mounted. */
+int rt_job_config (const struct husk_globals *g, const struct husk_job_opts *o,
+                   const char *root_path, struct oci_config **out,
+                   husk_err **err);
+/* Removes the jobs of the state dir whose husk has died (state, cgroup,
+ * networks); failures are warnings. */
+void rt_sweep_jobs (const struct husk_globals *g);
 
 /* ---------- start.c ---------- */
 

@@ -291,6 +291,7 @@ husk_delete (const struct husk_globals *g, const char *id, bool force,
   else
     rc = rt_destroy (&c, NULL, err);
   rt_container_release (&c);
+  rt_sweep_jobs (g);
   return rc;
 }
 

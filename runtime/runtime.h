@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../lib/error.h"
@@ -99,6 +100,61 @@ int husk_resume (const struct husk_globals *g, const char *id, husk_err **err);
  * fields it has replace the container's and the whole set is applied. */
 int husk_update (const struct husk_globals *g, const char *id,
                  const char *resources, size_t len, husk_err **err);
+
+/* ---------- job: one command isolated, in the spirit of bubblewrap ---------- */
+
+struct husk_job_bind
+{
+  const char *src, *dst; /* src absolute on the host, dst in the job */
+  bool ro;
+};
+
+struct husk_job_tmpfs
+{
+  const char *dst;
+  const char *size; /* tmpfs's size= ("16M"); NULL: tmpfs's default */
+};
+
+enum husk_job_net
+{
+  HUSK_JOB_NET_NONE,   /* a network namespace with loopback only */
+  HUSK_JOB_NET_BRIDGE, /* a veth on husk's job bridge, NAT outside */
+  HUSK_JOB_NET_HOST,   /* the host's network namespace */
+};
+
+/* What `husk job` takes; unset numbers are 0, unset strings NULL. */
+struct husk_job_opts
+{
+  const char *name;   /* the job's id; NULL: a unique one */
+  const char *rootfs; /* absolute; NULL: the host's "/" */
+  const struct husk_job_bind *binds;
+  size_t n_binds;
+  const struct husk_job_tmpfs *tmpfs;
+  size_t n_tmpfs;
+  const char *workdir;
+  char **env;         /* K=V, NULL-terminated (may be NULL) */
+  bool has_user;
+  uid_t uid;
+  gid_t gid;
+  const char *hostname;
+  int64_t memory;     /* bytes */
+  int64_t cpu_quota;  /* microseconds of CPU a 100 ms period (--cpus) */
+  int64_t pids;
+  uint64_t timeout_ms;
+  enum husk_job_net net;
+  char **cap_add;     /* "CAP_*" or without the prefix, NULL-terminated */
+  const char *seccomp; /* "default" (NULL), "unconfined" or a file */
+  const char *keep_changes; /* absolute */
+  const char *report;       /* absolute */
+  char **args;
+};
+
+/* Runs the job in the foreground as `run` runs a bundle, then removes it;
+ * *exit_status is the command's (128+N for a signal), 124 when the timeout
+ * fired.  Dead jobs (their husk killed) found in the state dir are removed
+ * first. */
+int husk_job (const struct husk_globals *g, const struct husk_job_opts *o,
+              int *exit_status, husk_err **err);
 
 /* events: one line of JSON per event, without its newline; returns 0 or
  * -1 with *err set. */

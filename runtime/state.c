@@ -42,8 +42,8 @@ rt_check_id (const char *id, husk_err **err)
   return 0;
 }
 
-static const char *
-root_path (const struct husk_globals *g)
+const char *
+rt_root_path (const struct husk_globals *g)
 {
   return g->root && *g->root ? g->root : DEFAULT_ROOT;
 }
@@ -70,7 +70,7 @@ mkdir_parents (const char *path)
 int
 rt_open_root (const struct husk_globals *g, bool create, husk_err **err)
 {
-  const char *root = root_path (g);
+  const char *root = rt_root_path (g);
   int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
   if (fd < 0 && errno == ENOENT && create)
@@ -275,7 +275,7 @@ rt_container_open (const struct husk_globals *g, const char *id, bool lock,
   if (rt_check_id (id, err) < 0)
     return -1;
   c->id = strdup (id);
-  c->rootfd = open (root_path (g), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  c->rootfd = open (rt_root_path (g), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (c->rootfd >= 0)
     c->dirfd = openat (c->rootfd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC
                                           | O_NOFOLLOW);
@@ -554,12 +554,13 @@ husk_list (const struct husk_globals *g, struct husk_list_entry **out,
 
   *out = NULL;
   *n = 0;
-  rootfd = open (root_path (g), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  rt_sweep_jobs (g);
+  rootfd = open (rt_root_path (g), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
-    return errno == ENOENT ? 0 : husk_error (err, errno, "open %s", root_path (g));
+    return errno == ENOENT ? 0 : husk_error (err, errno, "open %s", rt_root_path (g));
   d = fdopendir (dup (rootfd));
   if (d == NULL)
-    return husk_error (err, errno, "read %s", root_path (g));
+    return husk_error (err, errno, "read %s", rt_root_path (g));
   while ((de = readdir (d)) != NULL)
     {
       cleanup_err husk_err *e1 = NULL;
@@ -608,8 +609,8 @@ husk_list_free (struct husk_list_entry *l, size_t n)
 
 /* ---------- files ---------- */
 
-static int
-remove_tree_at (int dirfd, const char *name)
+int
+rt_remove_tree_at (int dirfd, const char *name)
 {
   int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   DIR *d;
@@ -628,7 +629,7 @@ remove_tree_at (int dirfd, const char *name)
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
       if (unlinkat (fd, de->d_name, 0) < 0 && errno == EISDIR)
-        remove_tree_at (fd, de->d_name);
+        rt_remove_tree_at (fd, de->d_name);
     }
   closedir (d);
   return unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT ? -1 : 0;
@@ -637,7 +638,7 @@ remove_tree_at (int dirfd, const char *name)
 int
 rt_remove_dir (int rootfd, const char *id, husk_err **err)
 {
-  if (remove_tree_at (rootfd, id) < 0)
+  if (rt_remove_tree_at (rootfd, id) < 0)
     return husk_error (err, errno, "remove the state of container \"%s\"", id);
   return 0;
 }
@@ -672,8 +673,20 @@ rt_write_pid_file (const char *path, pid_t pid, husk_err **err)
 }
 
 int
+rt_check_not_job (const struct rt_container *c, husk_err **err)
+{
+  for (size_t i = 0; i < c->st.n_annotations; i++)
+    if (strcmp (c->st.annotations[i].key, RT_JOB_ANNOTATION) == 0)
+      return husk_error (err, 0, "container \"%s\" is a job: its config "
+                         "lives in its husk only (no exec or update)", c->id);
+  return 0;
+}
+
+int
 rt_load_config (const struct rt_container *c, struct oci_config **cfg,
                 husk_err **err)
 {
+  if (rt_check_not_job (c, err) < 0)
+    return -1;
   return oci_config_load (c->dirfd, RT_CONFIG_FILE, cfg, err);
 }

@@ -165,7 +165,8 @@ husk_update (const struct husk_globals *g, const char *id,
   if (s == RT_STOPPED || s == RT_CREATING)
     husk_error (err, 0, "cannot update container \"%s\": it is %s", id,
                 rt_status_name (s));
-  else if (merge_resources (c.dirfd, resources, len, &merged, err) == 0
+  else if (rt_check_not_job (&c, err) == 0
+           && merge_resources (c.dirfd, resources, len, &merged, err) == 0
            && oci_config_parse (merged, strlen (merged), RT_CONFIG_FILE, &cfg,
                                 err) == 0
            && husk_cgroup_apply (cg, cfg->linux_, HUSK_CGROUP_UPDATE, err) == 0)

@@ -14,8 +14,9 @@ containerd podman conmon umoci"
 # containerd (with its runc shim and ctr), podman and conmon drive husk in
 # tests/containerd.bats and tests/podman.bats, on an image umoci builds.
 
-# gnuplot draws the chart; the CNI bridge plugin is the network baseline.
-BENCH_PKGS="gnuplot-nox containernetworking-plugins"
+# gnuplot draws the chart; the CNI bridge plugin is the network baseline;
+# bubblewrap is the one-shot job baseline.
+BENCH_PKGS="gnuplot-nox containernetworking-plugins bubblewrap"
 
 case ${1:-} in
   "") ;;

@@ -284,6 +284,12 @@ resources_top (struct jw *w, yajl_val top, void *out)
   return oci_parse_resources (w, top, out);
 }
 
+static int
+seccomp_top (struct jw *w, yajl_val top, void *out)
+{
+  return oci_parse_seccomp (w, top, out);
+}
+
 static void
 config_release (void *p)
 {
@@ -300,6 +306,12 @@ static void
 resources_release (void *p)
 {
   oci_resources_free (p);
+}
+
+static void
+seccomp_release (void *p)
+{
+  oci_seccomp_free (p);
 }
 
 int
@@ -324,6 +336,14 @@ oci_resources_parse (const char *buf, size_t len, const char *name,
 {
   return parse_top (buf, len, name, sizeof **out, resources_top,
                     resources_release, (void **) out, err);
+}
+
+int
+oci_seccomp_parse (const char *buf, size_t len, const char *name,
+                   struct oci_seccomp **out, husk_err **err)
+{
+  return parse_top (buf, len, name, sizeof **out, seccomp_top,
+                    seccomp_release, (void **) out, err);
 }
 
 /* ---------- files ---------- */
@@ -410,4 +430,12 @@ oci_resources_load (int dirfd, const char *path, struct oci_resources **out,
 {
   return load_top (dirfd, path, sizeof **out, resources_top,
                    resources_release, (void **) out, err);
+}
+
+int
+oci_seccomp_load (int dirfd, const char *path, struct oci_seccomp **out,
+                  husk_err **err)
+{
+  return load_top (dirfd, path, sizeof **out, seccomp_top, seccomp_release,
+                   (void **) out, err);
 }

@@ -223,6 +223,7 @@ gen_linux (yajl_gen g, bool rootless)
   gen_namespaces (g, rootless);
   gen_key_strv (g, "maskedPaths", masked_paths, false);
   gen_key_strv (g, "readonlyPaths", readonly_paths, false);
+  gen_str (g, "seccomp");
   oci_gen_default_seccomp (g, default_caps);
   yajl_gen_map_close (g);
 }
@@ -261,5 +262,19 @@ oci_default_config_json (bool rootless, char **out, size_t *len,
   else
     *len = n;
   yajl_gen_free (g);
+  return rc;
+}
+
+int
+oci_default_config (bool rootless, struct oci_config **out, husk_err **err)
+{
+  char *buf = NULL;
+  size_t len;
+  int rc;
+
+  if (oci_default_config_json (rootless, &buf, &len, err) < 0)
+    return -1;
+  rc = oci_config_parse (buf, len, "husk spec's config", out, err);
+  free (buf);
   return rc;
 }

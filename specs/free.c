@@ -134,7 +134,7 @@ oci_resources_free (struct oci_resources *r)
 
 /* ---------- seccomp, linux ---------- */
 
-static void
+void
 oci_seccomp_free (struct oci_seccomp *s)
 {
   if (s == NULL)

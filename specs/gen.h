@@ -7,8 +7,8 @@
 
 #include "../lib/json_gen.h"
 
-/* seccomp_default.c: writes the "seccomp" key and value of linux for a
- * process whose bounding set is caps (NULL-terminated). */
+/* seccomp_default.c: writes the value of linux.seccomp for a process whose
+ * bounding set is caps (NULL-terminated). */
 void oci_gen_default_seccomp (yajl_gen g, const char *const *caps);
 
 #endif

@@ -125,7 +125,4 @@ int oci_parse_linux (struct jw *w, yajl_val obj, struct oci_linux *l);
 int oci_parse_resources (struct jw *w, yajl_val obj, struct oci_resources *r);
 int oci_parse_seccomp (struct jw *w, yajl_val obj, struct oci_seccomp *s);
 
-/* Frees a NULL-terminated string list (NULL is fine). */
-void oci_strv_free (char **v);
-
 #endif

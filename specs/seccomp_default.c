@@ -261,7 +261,6 @@ gen_rule (yajl_gen g, const struct rule *r)
 void
 oci_gen_default_seccomp (yajl_gen g, const char *const *caps)
 {
-  gen_str (g, "seccomp");
   yajl_gen_map_open (g);
   gen_str (g, "defaultAction");
   gen_str (g, "SCMP_ACT_ERRNO");
@@ -283,4 +282,26 @@ oci_gen_default_seccomp (yajl_gen g, const char *const *caps)
       gen_rule (g, &rules[i]);
   yajl_gen_array_close (g);
   yajl_gen_map_close (g);
+}
+
+int
+oci_default_seccomp (const char *const *caps, struct oci_seccomp **out,
+                     husk_err **err)
+{
+  yajl_gen g = yajl_gen_alloc (NULL);
+  const unsigned char *buf;
+  size_t n;
+  int rc;
+
+  if (g == NULL)
+    return husk_error (err, ENOMEM, "generating the default seccomp profile");
+  oci_gen_default_seccomp (g, caps);
+  if (yajl_gen_get_buf (g, &buf, &n) != yajl_gen_status_ok)
+    rc = husk_error (err, 0, "generating the default seccomp profile: "
+                     "unbalanced document");
+  else
+    rc = oci_seccomp_parse ((const char *) buf, n, "the default seccomp "
+                            "profile", out, err);
+  yajl_gen_free (g);
+  return rc;
 }

@@ -377,7 +377,16 @@ int oci_resources_parse (const char *buf, size_t len, const char *name,
 int oci_resources_load (int dirfd, const char *path,
                         struct oci_resources **out, husk_err **err);
 
+/* A lone linux.seccomp object, as `husk job --seccomp FILE` takes it. */
+int oci_seccomp_parse (const char *buf, size_t len, const char *name,
+                       struct oci_seccomp **out, husk_err **err);
+int oci_seccomp_load (int dirfd, const char *path, struct oci_seccomp **out,
+                      husk_err **err);
+
 void oci_config_free (struct oci_config *c);
+void oci_seccomp_free (struct oci_seccomp *s);
+/* Frees a NULL-terminated string list (NULL is fine). */
+void oci_strv_free (char **v);
 void oci_process_free (struct oci_process *p);
 void oci_resources_free (struct oci_resources *r);
 
@@ -410,6 +419,15 @@ int oci_state_to_json (const struct oci_state *s, bool pretty, char **out,
 /* The default config.json of `husk spec` (like runc's), rootless or not. */
 int oci_default_config_json (bool rootless, char **out, size_t *len,
                              husk_err **err);
+
+/* The same, parsed: the config `husk job` starts from. */
+int oci_default_config (bool rootless, struct oci_config **out,
+                        husk_err **err);
+
+/* The default seccomp profile of `husk spec` for a process whose bounding
+ * set is caps (NULL-terminated "CAP_*" names). */
+int oci_default_seccomp (const char *const *caps, struct oci_seccomp **out,
+                         husk_err **err);
 
 /* The runtime-spec features.json document for what husk supports. */
 int oci_features_json (char **out, size_t *len, husk_err **err);
