@@ -30,8 +30,11 @@ asks_for_limits (const struct oci_config *cfg)
 
 int
 rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
-                  const char *id, struct husk_cgroup **out, husk_err **err)
+                  struct rt_container *c, struct husk_cgroup **out,
+                  husk_err **err)
 {
+  const struct oci_linux *l = cfg->linux_;
+  struct rt_state *s = &c->st;
   const char *mnt;
   cleanup_err husk_err *e = NULL;
 
@@ -41,10 +44,16 @@ rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
   /* a host without cgroup2 still runs containers that ask for no limits */
   if (!asks_for_limits (cfg) && husk_cgroup_mount (&mnt, &e) < 0)
     {
-      husk_debug ("no cgroup for %s: %s", id, e->msg);
+      husk_debug ("no cgroup for %s: %s", c->id, e->msg);
       return 0;
     }
-  return husk_cgroup_create (cfg->linux_, id, out, err);
+  if (husk_cgroup_resolve (l ? l->cgroups_path : NULL, c->id,
+                           &s->cgroup_pending, err) < 0
+      || rt_state_write (c->dirfd, s, err) < 0
+      || husk_cgroup_create (l, c->id, out, err) < 0)
+    return -1;
+  s->cgroup_path = steal_ptr (&s->cgroup_pending);
+  return rt_state_write (c->dirfd, s, err);
 }
 
 /* clone3 as a fork: no new stack, so it returns twice. */
@@ -141,6 +150,12 @@ rt_cgroup_remove (const struct rt_state *s, husk_err **err)
 {
   struct husk_cgroup *cg cleanup_cgroup = NULL;
 
+  /* a create killed before it knew the cgroup for its own: no process was
+   * ever placed in it, so an empty one is removed and a busy one (another
+   * container's of the same id) is left alone */
+  if (s->cgroup_pending && rmdir (s->cgroup_pending) < 0 && errno != ENOENT
+      && errno != EBUSY)
+    return husk_error (err, errno, "cgroup: rmdir %s", s->cgroup_pending);
   if (rt_cgroup_open_state (s, true, &cg, err) < 0)
     return -1;
   return cg ? husk_cgroup_destroy (cg, err) : 0;

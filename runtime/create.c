@@ -505,14 +505,7 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
   int r;
 
   /* the cgroup comes first: the init is born in it */
-  r = rt_cgroup_create (x->g, x->cfg, x->c.id, &x->cg, err);
-  if (r == 0 && x->cg
-      && (x->c.st.cgroup_path = strdup (husk_cgroup_path (x->cg))) == NULL)
-    r = husk_error (err, ENOMEM, "create");
-  /* recorded before the clone: a husk killed from here on leaves a state
-   * that delete --force reads to remove the cgroup (pid 0: stopped) */
-  if (r == 0 && x->cg)
-    r = rt_state_write (x->c.dirfd, &x->c.st, err);
+  r = rt_cgroup_create (x->g, x->cfg, &x->c, &x->cg, err);
   if (r == 0)
     r = clone_init (x, child_fd, err);
   if (r == 0)

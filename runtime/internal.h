@@ -46,6 +46,8 @@ struct rt_state
   unsigned hooks;          /* RT_HOOK_* */
   bool creating;           /* create has not finished (or was killed) */
   char *cgroup_path;       /* the container's cgroup; NULL without one */
+  char *cgroup_pending;    /* where create is about to make it: not yet
+                            * known to be this container's own */
   struct oci_kv *annotations;
   size_t n_annotations;
 };
@@ -357,10 +359,14 @@ int rt_destroy (struct rt_container *c, const struct oci_config *cfg,
 struct husk_cgroup;
 struct husk_net;
 
-/* The cgroup for a new container; *out stays NULL with
- * --cgroup-manager=disabled. */
+/* The cgroup for a new container, recorded in c's state before it is made
+ * (cgroup_pending) and once it is known to be the container's own
+ * (cgroup_path), so that a husk killed at any point leaves a state from
+ * which delete removes it.  *out stays NULL with --cgroup-manager=disabled
+ * or, for a config without limits, on a host without cgroup2. */
 int rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
-                      const char *id, struct husk_cgroup **out, husk_err **err);
+                      struct rt_container *c, struct husk_cgroup **out,
+                      husk_err **err);
 /* ns_clone, born in cg (clone3 CLONE_INTO_CGROUP) when cg is set; where
  * clone3 is refused, the pid is moved into cg right after the clone. */
 pid_t rt_cgroup_clone (struct husk_cgroup *cg, int flags, husk_err **err);

@@ -92,6 +92,7 @@ rt_state_clear (struct rt_state *s)
   free (s->rootfs);
   free (s->created);
   free (s->cgroup_path);
+  free (s->cgroup_pending);
   for (size_t i = 0; i < s->n_annotations; i++)
     {
       free (s->annotations[i].key);
@@ -133,6 +134,8 @@ gen_state (yajl_gen g, const struct rt_state *s)
   PUT (yajl_gen_bool (g, s->creating));
   if (s->cgroup_path)
     PUT (gen_kv (g, "cgroup_path", s->cgroup_path));
+  if (s->cgroup_pending)
+    PUT (gen_kv (g, "cgroup_pending", s->cgroup_pending));
   PUT (gen_str (g, "annotations"));
   PUT (yajl_gen_map_open (g));
   for (size_t i = 0; i < s->n_annotations; i++)
@@ -234,6 +237,7 @@ state_parse (const char *buf, struct rt_state *s, husk_err **err)
   s->hooks = (unsigned) get_int (root, "hooks");
   s->creating = YAJL_IS_TRUE (yajl_tree_get (root, path, yajl_t_true));
   s->cgroup_path = dup_or_null (get_str (root, "cgroup_path"));
+  s->cgroup_pending = dup_or_null (get_str (root, "cgroup_pending"));
   if (parse_annotations (root, s) < 0 || s->id == NULL)
     rc = husk_error (err, s->id ? ENOMEM : 0, "state.json: incomplete");
   yajl_tree_free (root);
