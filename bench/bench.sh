@@ -11,10 +11,12 @@
 #                             extra columns: runtime RT (husk, crun, runc)
 #                             run with each VAR=VALUE token in its
 #                             environment and each --flag[=value] token
-#                             among its global flags.  For the cost of one
-#                             defence toggled by an env switch (issue 5):
-#                             husk+nomemfd:HUSK_NO_MEMFD=1; or crun's cgroup
-#                             cost: crun+nocg:--cgroup-manager=disabled
+#                             among its global flags: e.g. husk's memfd
+#                             copy of its binary in every test:
+#                             husk+memfd:HUSK_EXE_COPY=memfd; or crun's
+#                             cgroup cost: crun+nocg:--cgroup-manager=disabled
+#                             (the cost of husk's defences has its own
+#                             table: bench/defences.sh)
 #   BENCH_N, BENCH_SCALE_LEVELS, BENCH_BURST, BENCH_BURST_REPS, BENCH_SCALE_N,
 #   BENCH_NET_N               override the counts
 #
@@ -599,6 +601,12 @@ print_table() { # FORMAT(text|md) ROW...
       END { for (r = 1; r <= NR; r++) { s = ""; for (i = 1; i <= nf; i++) s = s sprintf(i == 1 ? "%-" w[i] "s" : "  %" w[i] "s", c[r, i]); print s } }'
   fi
 }
+# The start-time cost of husk's defences against container escapes.
+section "defences x$N"
+DEF_OUT=$("$HERE/defences.sh" "$HUSK" "$BUNDLE" "$DRIVE" "$N" 2>>"$LOG") || FAILED=$((FAILED + 1))
+mapfile -t DEF_ROWS <<< "$DEF_OUT"
+section_done
+
 ELAPSED=$(( $(date +%s) - T_START ))
 CMDLINE="make bench${QUICK:+ BENCH_QUICK=1}"
 report() { # FORMAT
@@ -633,6 +641,10 @@ report() { # FORMAT
   echo "${h}Network set-up per container"
   echo
   print_table "$f" "${NET_ROWS[@]}"
+  echo
+  echo "${h}Defences: start-time cost (bench/defences.sh)"
+  echo
+  print_table "$f" "${DEF_ROWS[@]}"
   echo
   echo "${h}Targets"
   echo

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
+#include "../lib/selfexe.h"
 #include "../specs/specs.h"
 #include "version.h" /* generated: HUSK_VERSION, HUSK_COMMIT */
 
@@ -259,6 +260,14 @@ check_arg_count (const struct cmd_command *cmd, const struct cmd_args *a,
                      cmd->name, cmd->usage, n, n == 1 ? "" : "s", cmd->name);
 }
 
+/* The commands that put a process of husk's into a container: they run
+ * from a copy of husk's binary that the container cannot write. */
+static bool
+enters_container (const struct cmd_command *cmd)
+{
+  return cmd == &cmd_create || cmd == &cmd_run || cmd == &cmd_exec;
+}
+
 static int
 run_command (const struct husk_globals *g, const struct cmd_command *cmd,
              int argc, char **argv, int *exit_status, husk_err **err)
@@ -326,6 +335,8 @@ main (int argc, char **argv)
       const struct cmd_command *cmd = find_command (a.pos[0]);
       if (cmd == NULL)
         rc = husk_error (&err, 0, "unknown command \"%s\" (see 'husk --help')", a.pos[0]);
+      else if (enters_container (cmd) && selfexe_protect (argv, &err) < 0)
+        rc = -1;
       else
         {
           husk_debug ("%s: root %s", cmd->name, f.g.root);

@@ -264,29 +264,38 @@ walk_path (int rootfd, const char *path, bool create, enum fs_kind kind,
 
 static bool no_openat2;
 
+/* openat2, tried again while a rename races with the resolution (EAGAIN);
+ * -1 with errno ENOSYS where the kernel has no openat2. */
 static int
-open_in_root (int rootfd, const char *path, int flags)
+openat2_retry (int dirfd, const char *path, int flags, unsigned long long resolve)
 {
   struct open_how how = {
     .flags = (unsigned) flags | O_CLOEXEC,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    .resolve = resolve,
   };
 
-  if (!no_openat2)
-    for (int i = 0; i < FS_MAX_RETRIES; i++)
-      {
-        long fd = syscall (SYS_openat2, rootfd, path, &how, sizeof how);
-        if (fd >= 0)
-          return (int) fd;
-        if (errno == ENOSYS)
-          {
-            no_openat2 = true;
-            break;
-          }
-        /* EAGAIN: a rename raced with the resolution; try again. */
-        if (errno != EAGAIN)
-          return -1;
-      }
+  errno = ENOSYS;
+  for (int i = 0; !no_openat2 && i < FS_MAX_RETRIES; i++)
+    {
+      long fd = syscall (SYS_openat2, dirfd, path, &how, sizeof how);
+      if (fd >= 0)
+        return (int) fd;
+      if (errno == ENOSYS)
+        no_openat2 = true;
+      else if (errno != EAGAIN)
+        return -1;
+    }
+  return -1;
+}
+
+static int
+open_in_root (int rootfd, const char *path, int flags)
+{
+  int fd = openat2_retry (rootfd, path, flags,
+                          RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+
+  if (fd >= 0 || (errno != ENOSYS && errno != EAGAIN))
+    return fd;
   return walk_path (rootfd, path, false, FS_DIR, 0, flags);
 }
 
@@ -381,16 +390,12 @@ fs_read_file_at (int dirfd, const char *path, size_t max, char **out,
   return 0;
 }
 
-int
-fs_write_file_at (int dirfd, const char *path, const void *buf, size_t len,
-                  int flags, husk_err **err)
+static int
+write_all (int fd, const char *path, const void *buf, size_t len,
+           husk_err **err)
 {
-  cleanup_close int fd
-      = openat (dirfd, path, O_WRONLY | O_CLOEXEC | flags, 0644);
   ssize_t n;
 
-  if (fd < 0)
-    return fs_fail (err, errno, "open \"%s\"", path);
   do
     n = write (fd, buf, len);
   while (n < 0 && errno == EINTR);
@@ -399,7 +404,64 @@ fs_write_file_at (int dirfd, const char *path, const void *buf, size_t len,
   if ((size_t) n != len)
     return fs_fail (err, EIO, "write \"%s\": short write (%zd of %zu bytes)",
                     path, n, len);
+  return 0;
+}
+
+int
+fs_write_file_at (int dirfd, const char *path, const void *buf, size_t len,
+                  int flags, husk_err **err)
+{
+  cleanup_close int fd
+      = openat (dirfd, path, O_WRONLY | O_CLOEXEC | flags, 0644);
+
+  if (fd < 0)
+    return fs_fail (err, errno, "open \"%s\"", path);
+  if (write_all (fd, path, buf, len, err) < 0)
+    return -1;
   if (close (steal_fd (&fd)) < 0)
     return fs_fail (err, errno, "close \"%s\"", path);
   return 0;
+}
+
+/* ---------- procfs ---------- */
+
+static bool
+on_procfs (int fd)
+{
+  struct statfs sfs;
+  return fstatfs (fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+int
+fs_open_procfs (husk_err **err)
+{
+  cleanup_close int fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct statx stx;
+
+  if (fd < 0)
+    return fs_fail (err, errno, "open /proc");
+  if (!on_procfs (fd))
+    return fs_fail (err, EXDEV, "/proc is not a procfs");
+  if (statx (fd, "", AT_EMPTY_PATH, 0, &stx) == 0
+      && (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+      && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+    return fs_fail (err, EXDEV, "/proc is not the root of a procfs mount");
+  return steal_fd (&fd);
+}
+
+int
+fs_write_proc (int procfd, const char *path, const char *value,
+               husk_err **err)
+{
+  cleanup_close int fd
+      = openat2_retry (procfd, path, O_WRONLY | O_NOCTTY,
+                       RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
+
+  if (fd < 0 && errno == ENOSYS)
+    fd = openat (procfd, path, O_WRONLY | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return fs_fail (err, errno, "open /proc/%s", path);
+  if (!on_procfs (fd))
+    return fs_fail (err, EXDEV, "/proc/%s is not on procfs", path);
+  return write_all (fd, path, value, strlen (value), err);
 }

@@ -46,4 +46,15 @@ int fs_read_fd (int fd, size_t max, char **out, size_t *len, husk_err **err);
 int fs_write_file_at (int dirfd, const char *path, const void *buf,
                       size_t len, int flags, husk_err **err);
 
+/* CVE-2025-52881: /proc files that husk writes (sysctls, LSM labels) are
+ * opened from a procfs handle of its own, never through a path that a
+ * container's mounts or rootfs could redirect.  fs_open_procfs opens the
+ * host's /proc (call it before entering any of the container's mount
+ * namespace) as an O_PATH fd, checked to be a procfs mount's root;
+ * fs_write_proc writes value to procfd/path, resolved without crossing a
+ * mount, a magic link or "..", and checked to be on procfs. */
+int fs_open_procfs (husk_err **err);
+int fs_write_proc (int procfd, const char *path, const char *value,
+                   husk_err **err);
+
 #endif

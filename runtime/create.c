@@ -326,9 +326,9 @@ prepare (struct create_ctx *x, husk_err **err)
       if (!x->proxy_tty)
         husk_closep (&x->pty.master);
     }
-  x->host_proc_fd = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  x->host_proc_fd = fs_open_procfs (err);
   if (x->host_proc_fd < 0)
-    return husk_error (err, errno, "open /proc");
+    return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return husk_error (err, errno, "socketpair");
   x->sync_fd = sv[0];

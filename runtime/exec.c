@@ -243,9 +243,9 @@ exec_child_setup (const struct exec_child *x, husk_err **err)
     return husk_error (err, errno, "prctl");
   if (rt_set_oom_score_adj (getpid (), x->p, err) < 0)
     return -1;
-  host_proc = open ("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  host_proc = fs_open_procfs (err);
   if (host_proc < 0)
-    return husk_error (err, errno, "open /proc");
+    return -1;
   po.host_proc_fd = host_proc;
   /* the container's cgroup before its namespaces (its cgroup namespace
    * then shows it as "/"); "0" is the writer itself */

@@ -122,9 +122,9 @@ check_sysctl (const struct oci_config *cfg, const char *key, husk_err **err)
   return 0;
 }
 
-/* Written through the host's /proc that husk opened, in the container's
- * namespaces (the files show the writer's namespaces), before the
- * container's mounts exist. */
+/* Written through the host's /proc that husk opened (CVE-2025-52881: never
+ * a path of the container's), in the container's namespaces (the files
+ * show the writer's namespaces), before the container's mounts exist. */
 static int
 write_sysctls (const struct rt_init_ctx *c, husk_err **err)
 {
@@ -142,7 +142,7 @@ write_sysctls (const struct rt_init_ctx *c, husk_err **err)
       for (char *p = path; *p; p++)
         if (*p == '.')
           *p = '/';
-      if (fs_write_file_at (c->host_proc_fd, path, v, strlen (v), 0, err) < 0)
+      if (fs_write_proc (c->host_proc_fd, path, v, err) < 0)
         return husk_err_wrap (err, "linux.sysctl: %s", key);
     }
   return 0;

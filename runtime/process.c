@@ -448,7 +448,7 @@ set_lsm_label (int host_proc_fd, const char *attr, const char *value,
     return 0;
   if (asprintf (&path, "thread-self/attr/%s", attr) < 0)
     return husk_error (err, ENOMEM, "%s", what);
-  if (fs_write_file_at (host_proc_fd, path, value, strlen (value), 0, err) < 0)
+  if (fs_write_proc (host_proc_fd, path, value, err) < 0)
     return husk_err_wrap (err, "%s (is that security module enabled?)", what);
   return 0;
 }

@@ -1,0 +1,223 @@
+#!/usr/bin/env bats
+# Container escapes found in runc and crun (issue 5): each test attempts the
+# attack from inside a container and shows that it fails.  CVE-2019-5736
+# (husk's binary written through /proc/PID/exe, in create, run and exec),
+# CVE-2024-21626 (a cwd through a leaked fd), CVE-2025-52881 (a sysctl write
+# redirected by the container's mounts).  README "Security" lists the tests
+# of the others.  Every test ends with lc_teardown: nothing may remain.
+
+load helpers
+bats_require_minimum_version 1.5.0
+
+teardown() {
+  lc_teardown
+}
+
+# ---------------------------------------------------------------- CVE-2019-5736
+
+# The attack's rootfs, made once for the file: the busybox rootfs with the
+# attack (tests/tools/exe_attack.c, static: the rootfs has no libc), /evil
+# (`#!/proc/self/exe --log=/fifo`: husk run inside the container, blocked
+# opening the fifo until the attack lets it go), the fifo, and husk's shared
+# libraries: without them the kernel could not load husk in the container,
+# and the attack would fail for that reason alone.
+setup_file() {
+  local lib
+  export SEC_ROOTFS=$BATS_FILE_TMPDIR/attack-rootfs
+  cp -a "$HUSK_BUNDLE_SRC/rootfs" "$SEC_ROOTFS"
+  cc -static -O2 -Wall -Wextra -Werror -o "$SEC_ROOTFS/attack" "$HUSK_SRC/tests/tools/exe_attack.c"
+  printf '#!/proc/self/exe --log=/fifo\n' > "$SEC_ROOTFS/evil"
+  chmod 755 "$SEC_ROOTFS/evil"
+  mkfifo "$SEC_ROOTFS/fifo"
+  for lib in $(ldd "$HUSK" | grep -o '/[^ ]*'); do
+    mkdir -p "$SEC_ROOTFS${lib%/*}"
+    cp -L "$lib" "$SEC_ROOTFS$lib"
+  done
+}
+
+# The victim: a scratch copy of husk, never the build's, run with the
+# protection method $SEC_METHOD ("" is husk's default, overlayfs then memfd).
+# Sets ROOTFS, VICTIM and VICTIM_SUM.
+sec_setup() {
+  ROOTFS=$SEC_ROOTFS
+  mkdir "$BATS_TEST_TMPDIR/bin"
+  VICTIM=$BATS_TEST_TMPDIR/bin/husk
+  cp "$HUSK" "$VICTIM"
+  VICTIM_SUM=$(sha256sum < "$VICTIM")
+}
+
+victim() {
+  HUSK_EXE_COPY=$SEC_METHOD "$VICTIM" --root "$(husk_root)" "$@"
+}
+
+# The attack's report $1: it got hold of the binary the victim ran from, and
+# every write was refused; the victim's binary is unchanged.
+sec_assert_refused() {
+  printf 'method "%s", attack:\n%s\n' "$SEC_METHOD" "$1"
+  [[ "$1" == *"exe: "* ]]
+  [[ "$1" != *WRITTEN* ]]
+  [[ "$1" =~ "running: open for writing: "(ETXTBSY|EROFS) ]]
+  [[ "$1" =~ "exited: "("open for writing: EROFS"|"opened, write: EPERM") ]]
+  if [ "$SEC_METHOD" = memfd ]; then
+    [[ "$1" == *"exe: /memfd:husk (deleted)"* ]]
+  else
+    # overlayfs's magic, or the memfd where overlayfs refuses the layer
+    [[ "$1" == *" fs 794c7630"* || "$1" == *"exe: /memfd:husk (deleted)"* ]]
+  fi
+  [ "$(sha256sum < "$VICTIM")" = "$VICTIM_SUM" ]
+}
+
+@test "CVE-2019-5736: exec of a #!/proc/self/exe entrypoint cannot write husk's binary" {
+  sec_setup
+  local id
+  for SEC_METHOD in "" memfd; do
+    id=sec-exec-${SEC_METHOD:-default}
+    lc_bundle ".root.path = \"$ROOTFS\" | .process.args = [\"/attack\", \"--log=/fifo\"]"
+    victim create --bundle "$BUNDLE" "$id" > "$BATS_TEST_TMPDIR/out" 2>&1
+    victim start "$id"
+    # husk runs in the container, and fails on its argument (/evil)
+    run victim exec "$id" /evil
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'unknown command "/evil"'* ]]
+    lc_wait_status "$id" stopped
+    sec_assert_refused "$(cat "$BATS_TEST_TMPDIR/out")"
+    victim delete "$id"
+  done
+}
+
+# No pid namespace: the attack, exec'd, outlives the init it goes for.
+@test "CVE-2019-5736: run of a #!/proc/self/exe entrypoint cannot write husk's binary" {
+  sec_setup
+  local id
+  for SEC_METHOD in "" memfd; do
+    id=sec-run-${SEC_METHOD:-default}
+    lc_bundle ".root.path = \"$ROOTFS\" | .process.args = [\"/evil\"]
+               | .linux.namespaces |= map(select(.type != \"pid\"))"
+    victim run --detach --bundle "$BUNDLE" "$id" </dev/null
+    # launched by the build's husk (the victim's file must not stay busy);
+    # the marker is not an argument of it, or the attack would find it
+    run husk exec "$id" sh -c 'exec /attack --log=$0' /fifo
+    sec_assert_refused "$output"
+    [ "$status" -eq 0 ]
+    lc_wait_status "$id" stopped
+    victim delete "$id"
+  done
+}
+
+# The init waiting in `create` is husk, not dumpable; a container given
+# CAP_SYS_PTRACE (and no pid namespace, to outlive it) may still open its
+# /proc/PID/exe.
+@test "CVE-2019-5736: the init waiting after create cannot have husk's binary written" {
+  sec_setup
+  local id pid rc
+  for SEC_METHOD in "" memfd; do
+    id=sec-create-${SEC_METHOD:-default}
+    lc_bundle ".root.path = \"$ROOTFS\" | .process.args = [\"sleep\", \"100\"]
+               | .linux.namespaces |= map(select(.type != \"pid\"))
+               | .process.capabilities |= with_entries(.value += [\"CAP_SYS_PTRACE\"])"
+    victim create --bundle "$BUNDLE" "$id"
+    pid=$(victim state "$id" | jq .pid)
+    husk exec "$id" /attack "$pid" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+    for _ in $(seq 100); do
+      grep -q running: "$BATS_TEST_TMPDIR/out" && break
+      sleep 0.1
+    done
+    victim kill "$id" KILL
+    rc=0
+    wait $! || rc=$?
+    sec_assert_refused "$(cat "$BATS_TEST_TMPDIR/out")"
+    [ "$rc" -eq 0 ]
+    lc_wait_status "$id" stopped
+    victim delete "$id"
+  done
+}
+
+# ---------------------------------------------------------------- CVE-2024-21626
+
+# An fd of husk's that the init or the exec'd process holds while it enters
+# its cwd (the host's /proc among them) leads outside the container: a cwd of
+# /proc/self/fd/N, or a symlink to it in the rootfs, must never be entered.
+# (That no fd reaches the process itself: lifecycle.bats, "exec and run:
+# only stdio and --preserve-fds reach the process".)
+@test "CVE-2024-21626: a cwd through a leaked fd, directly or by a symlink, is refused in run and exec" {
+  local n leak=""
+  ROOTFS=$BATS_TEST_TMPDIR/rootfs
+  cp -a "$HUSK_BUNDLE_SRC/rootfs" "$ROOTFS"
+  # up to the first fd that leads out (the VM lane is slow)
+  for n in 3 4 5 6 7 8; do
+    lc_bundle_sh 'echo ESCAPED; pwd' ".root.path = \"$ROOTFS\" | .process.cwd = \"/proc/self/fd/$n\""
+    run husk run --bundle "$BUNDLE" "sec-cwd-$n" </dev/null
+    [ "$status" -eq 1 ]
+    [[ "$output" != *ESCAPED* ]]
+    if [[ "$output" == *"outside the container's root"* ]]; then
+      leak=$n
+      break
+    fi
+  done
+  # the fd that leads out was there, and was caught
+  [ -n "$leak" ]
+  ln -s "/proc/self/fd/$leak" "$ROOTFS/leak"
+  lc_bundle_sh 'echo ESCAPED; pwd' ".root.path = \"$ROOTFS\" | .process.cwd = \"/leak\""
+  run husk run --bundle "$BUNDLE" sec-cwd-link </dev/null
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'process.cwd: "/leak" is outside the container'* ]]
+
+  lc_bundle ".root.path = \"$ROOTFS\" | .process.args = [\"sleep\", \"100\"]"
+  husk run --detach --bundle "$BUNDLE" sec-cwd-exec </dev/null
+  leak=""
+  for n in 3 4 5 6 7 8; do
+    run husk exec --cwd "/proc/self/fd/$n" sec-cwd-exec sh -c 'echo ESCAPED; pwd'
+    [ "$status" -ne 0 ]
+    [[ "$output" != *ESCAPED* ]]
+    if [[ "$output" == *"outside the container's root"* ]]; then
+      leak=$n
+      break
+    fi
+  done
+  [ -n "$leak" ]
+}
+
+# ---------------------------------------------------------------- CVE-2025-52881
+
+# The config's mounts put a fake /proc (with a sys/net/ipv4/ip_forward file)
+# over the container's: the sysctl still goes to the real procfs of the
+# container's network namespace; neither the fake file nor the host's value
+# changes.
+@test "CVE-2025-52881: linux.sysctl reaches the real procfs when the mounts cover /proc" {
+  local T=$BATS_TEST_TMPDIR host want pid
+  host=$(cat /proc/sys/net/ipv4/ip_forward)
+  want=$((1 - host))
+  mkdir -p "$T/fakeproc/sys/net/ipv4"
+  echo fake > "$T/fakeproc/sys/net/ipv4/ip_forward"
+  lc_bundle ".process.args = [\"sleep\", \"100\"]
+             | .linux.sysctl = {\"net.ipv4.ip_forward\": \"$want\"}
+             | .mounts += [{\"destination\": \"/proc\", \"type\": \"bind\",
+                            \"source\": \"$T/fakeproc\", \"options\": [\"rbind\"]}]"
+  husk create --bundle "$BUNDLE" sec-sysctl
+  pid=$(husk state sec-sysctl | jq .pid)
+  # the container sees the fake file...
+  run -0 husk exec sec-sysctl cat /proc/sys/net/ipv4/ip_forward
+  [ "$output" = fake ]
+  # ...but the sysctl is set in its network namespace
+  [ "$(nsenter --net=/proc/$pid/ns/net cat /proc/sys/net/ipv4/ip_forward)" = "$want" ]
+  [ "$(cat "$T/fakeproc/sys/net/ipv4/ip_forward")" = fake ]
+  [ "$(cat /proc/sys/net/ipv4/ip_forward)" = "$host" ]
+}
+
+# ---------------------------------------------------------------- CVE-2025-31133
+
+# The config's mounts put a regular file of the host's over the container's
+# /dev/null: husk refuses it (it masks paths with its own null device,
+# checked as char 1:3, and never with the container's), and nothing is
+# written to that file.
+@test "CVE-2025-31133: a container /dev/null that is not the null device is refused" {
+  local T=$BATS_TEST_TMPDIR
+  echo keep > "$T/fake-null"
+  lc_bundle_sh 'echo pwned > /proc/kcore; echo ran' \
+    ".mounts += [{\"destination\": \"/dev/null\", \"type\": \"bind\", \"source\": \"$T/fake-null\", \"options\": [\"bind\"]}]"
+  run husk run --bundle "$BUNDLE" sec-null </dev/null
+  [ "$status" -eq 1 ]
+  [[ "$output" == *'device "/dev/null": exists and is not device c 1:3'* ]]
+  [[ "$output" != *ran* ]]
+  [ "$(cat "$T/fake-null")" = keep ]
+}
