@@ -213,11 +213,7 @@ teardown() {
   nt_host
   local out srv_out=$BATS_TEST_TMPDIR/srv.out
   out=$(nt_netns out)
-  nt_in "$NET_HOST" ip link add up0 type veth peer name out0 netns "$out"
-  nt_in "$NET_HOST" ip addr add 192.168.199.1/24 dev up0
-  nt_in "$NET_HOST" ip link set up0 up
-  ip -n "$out" addr add 192.168.199.2/24 dev out0
-  ip -n "$out" link set out0 up
+  nt_link_host "$out" up0 out0
   nt_in "$out" busybox nc -l -p 9001 > "$srv_out" 3>&- &
   nt_wait_listen ns "$out" 9001
 

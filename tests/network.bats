@@ -135,11 +135,7 @@ bridge_net() { # $1: index of the container, $2: extra annotations
   nt_need_tool tcpdump
   local hb
   hb=$(nt_netns hostb)
-  nt_in "$NET_HOST" ip link add under0 type veth peer name under0 netns "$hb"
-  nt_in "$NET_HOST" ip addr add 192.168.199.1/24 dev under0
-  nt_in "$NET_HOST" ip link set under0 up
-  ip -n "$hb" addr add 192.168.199.2/24 dev under0
-  ip -n "$hb" link set under0 up
+  nt_link_host "$hb" under0 under0
   local vx='"husk.net.0.type": "veth", "husk.net.0.bridge": "huskbr9", "husk.net.0.mtu": "1400", "husk.net.0.vxlan.id": "42", "husk.net.0.vxlan.dev": "under0"'
   nt_bundle "{$vx, \"husk.net.0.address\": \"10.199.9.2/24\", \"husk.net.0.vxlan.local\": \"192.168.199.1\", \"husk.net.0.vxlan.remote\": \"192.168.199.2\"}"
   nt_create --bundle "$BUNDLE" va
@@ -168,11 +164,7 @@ bridge_net() { # $1: index of the container, $2: extra annotations
   nt_need_tool tcpdump
   local out
   out=$(nt_netns out)
-  nt_in "$NET_HOST" ip link add up0 type veth peer name out0 netns "$out"
-  nt_in "$NET_HOST" ip addr add 192.168.199.1/24 dev up0
-  nt_in "$NET_HOST" ip link set up0 up
-  ip -n "$out" addr add 192.168.199.2/24 dev out0
-  ip -n "$out" link set out0 up
+  nt_link_host "$out" up0 out0
   nt_bundle '{"husk.net.0.type": "veth", "husk.net.0.bridge": "huskbr0", "husk.net.0.address": "10.199.0.2/24", "husk.net.0.gateway": "10.199.0.1", "husk.net.0.masquerade": "true", "husk.net.0.ports": "8080:80"}'
   nt_create --bundle "$BUNDLE" nat1
 

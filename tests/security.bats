@@ -139,42 +139,46 @@ sec_assert_refused() {
 # /proc/self/fd/N, or a symlink to it in the rootfs, must never be entered.
 # (That no fd reaches the process itself: lifecycle.bats, "exec and run:
 # only stdio and --preserve-fds reach the process".)
-@test "CVE-2024-21626: a cwd through a leaked fd, directly or by a symlink, is refused in run and exec" {
-  local n leak=""
-  ROOTFS=$BATS_TEST_TMPDIR/rootfs
-  cp -a "$HUSK_BUNDLE_SRC/rootfs" "$ROOTFS"
-  # up to the first fd that leads out (the VM lane is slow)
+# Tries cwd /proc/self/fd/N for N from 3 up to the first one that leads
+# out (the VM lane is slow): $1 runs the attempt with the path as its last
+# argument and must fail with no ESCAPED in its output.  Prints that N; fails
+# when none was refused for leading out.
+sec_first_leaking_fd() {
+  local n
   for n in 3 4 5 6 7 8; do
-    lc_bundle_sh 'echo ESCAPED; pwd' ".root.path = \"$ROOTFS\" | .process.cwd = \"/proc/self/fd/$n\""
-    run husk run --bundle "$BUNDLE" "sec-cwd-$n" </dev/null
-    [ "$status" -eq 1 ]
-    [[ "$output" != *ESCAPED* ]]
+    run "$@" "/proc/self/fd/$n"
+    [ "$status" -ne 0 ] || return 1
+    [[ "$output" != *ESCAPED* ]] || return 1
     if [[ "$output" == *"outside the container's root"* ]]; then
-      leak=$n
-      break
+      echo "$n"
+      return 0
     fi
   done
-  # the fd that leads out was there, and was caught
-  [ -n "$leak" ]
+  return 1
+}
+
+sec_run_with_cwd() {
+  lc_bundle_sh 'echo ESCAPED; pwd' ".root.path = \"$ROOTFS\" | .process.cwd = \"$1\""
+  husk run --bundle "$BUNDLE" "sec-cwd-${1##*/}" </dev/null
+}
+
+sec_exec_with_cwd() {
+  husk exec --cwd "$1" sec-cwd-exec sh -c 'echo ESCAPED; pwd'
+}
+
+@test "CVE-2024-21626: a cwd through a leaked fd, directly or by a symlink, is refused in run and exec" {
+  local leak
+  ROOTFS=$BATS_TEST_TMPDIR/rootfs
+  cp -a "$HUSK_BUNDLE_SRC/rootfs" "$ROOTFS"
+  leak=$(sec_first_leaking_fd sec_run_with_cwd)
   ln -s "/proc/self/fd/$leak" "$ROOTFS/leak"
-  lc_bundle_sh 'echo ESCAPED; pwd' ".root.path = \"$ROOTFS\" | .process.cwd = \"/leak\""
-  run husk run --bundle "$BUNDLE" sec-cwd-link </dev/null
+  run sec_run_with_cwd /leak
   [ "$status" -eq 1 ]
   [[ "$output" == *'process.cwd: "/leak" is outside the container'* ]]
 
   lc_bundle ".root.path = \"$ROOTFS\" | .process.args = [\"sleep\", \"100\"]"
   husk run --detach --bundle "$BUNDLE" sec-cwd-exec </dev/null
-  leak=""
-  for n in 3 4 5 6 7 8; do
-    run husk exec --cwd "/proc/self/fd/$n" sec-cwd-exec sh -c 'echo ESCAPED; pwd'
-    [ "$status" -ne 0 ]
-    [[ "$output" != *ESCAPED* ]]
-    if [[ "$output" == *"outside the container's root"* ]]; then
-      leak=$n
-      break
-    fi
-  done
-  [ -n "$leak" ]
+  sec_first_leaking_fd sec_exec_with_cwd
 }
 
 # ---------------------------------------------------------------- CVE-2025-52881

@@ -19,6 +19,17 @@ nt_host() {
   NET_HOST=$(nt_netns host)
 }
 
+# Links the test's host namespace to namespace $1 with a veth pair: $2 on
+# the host side with 192.168.199.1/24, $3 in $1 with 192.168.199.2/24.
+nt_link_host() {
+  local ns=$1 here=$2 there=$3
+  nt_in "$NET_HOST" ip link add "$here" type veth peer name "$there" netns "$ns"
+  nt_in "$NET_HOST" ip addr add 192.168.199.1/24 dev "$here"
+  nt_in "$NET_HOST" ip link set "$here" up
+  ip -n "$ns" addr add 192.168.199.2/24 dev "$there"
+  ip -n "$ns" link set "$there" up
+}
+
 # Runs a command in namespace $1.  nsenter switches the network namespace
 # only: husk's mounts (the netns pin of netDevices) stay visible.
 nt_in() {

@@ -27,24 +27,34 @@ nap (void)
   nanosleep (&ts, NULL);
 }
 
+/* Reads /proc/PID/NAME into buf, NUL-terminated; its length, or -1. */
+static ssize_t
+read_proc (int pid, const char *name, char *buf, size_t size)
+{
+  char path[64];
+  ssize_t n;
+  int fd;
+
+  snprintf (path, sizeof path, "/proc/%d/%s", pid, name);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  n = read (fd, buf, size - 1);
+  close (fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  return n;
+}
+
 /* Whether /proc/PID's command line has the argument marker. */
 static int
 has_arg (int pid, const char *marker)
 {
-  char path[64], buf[4096];
-  ssize_t n;
-  int fd;
+  char buf[4096];
+  ssize_t n = read_proc (pid, "cmdline", buf, sizeof buf);
 
-  snprintf (path, sizeof path, "/proc/%d/cmdline", pid);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  n = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  for (char *p = buf; p < buf + n; p += strlen (p) + 1)
+  for (char *p = buf; n > 0 && p < buf + n; p += strlen (p) + 1)
     if (strcmp (p, marker) == 0)
       return 1;
   return 0;
@@ -111,19 +121,10 @@ try_write (const char *when, int fd, int patience)
 static int
 has_exited (int pid)
 {
-  char path[64], buf[512], *p;
-  ssize_t n;
-  int fd;
+  char buf[512], *p;
 
-  snprintf (path, sizeof path, "/proc/%d/stat", pid);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
+  if (read_proc (pid, "stat", buf, sizeof buf) < 0)
     return 1;
-  n = read (fd, buf, sizeof buf - 1);
-  close (fd);
-  if (n <= 0)
-    return 1;
-  buf[n] = '\0';
   p = strrchr (buf, ')');
   return p && (p[2] == 'Z' || p[2] == 'X');
 }
