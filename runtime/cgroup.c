@@ -28,6 +28,61 @@ asks_for_limits (const struct oci_config *cfg)
   return cfg->linux_ && cfg->linux_->resources;
 }
 
+/* Rootless, limits are those that need a cgroup: the device rules alone
+ * (runc's default config) do not, as there is no device program then. */
+static int
+rootless_limits (const struct oci_config *cfg, char **names, husk_err **err)
+{
+  const struct oci_resources *r = cfg->linux_ ? cfg->linux_->resources : NULL;
+  cleanup_free const char **needed = NULL;
+  size_t len = 1;
+
+  *names = NULL;
+  if (husk_cgroup_needed (r, &needed, err) < 0)
+    return -1;
+  for (const char **n = needed; *n; n++)
+    len += strlen (*n) + 2;
+  if (needed[0] == NULL && !(r && r->n_unified))
+    return 0;
+  if ((*names = calloc (1, len)) == NULL)
+    return husk_error (err, ENOMEM, "cgroup");
+  for (const char **n = needed; *n; n++)
+    strcat (strcat (*names, (*names)[0] ? ", " : ""), *n);
+  if (*needed == NULL)
+    strcpy (*names, "unified");
+  return 1;
+}
+
+/* Rootless: a cgroup only where one is delegated to the user; without one,
+ * containers that ask for no limits run without a cgroup. */
+static int
+rootless_cgroup (const struct oci_config *cfg, const char *id,
+                 struct husk_cgroup **out, husk_err **err)
+{
+  cleanup_err husk_err *e = NULL;
+  cleanup_free char *limits = NULL;
+  int asked = rootless_limits (cfg, &limits, err);
+
+  if (asked < 0)
+    return -1;
+  if (husk_cgroup_delegated (cfg->linux_, id, &e) == 0)
+    return husk_cgroup_create (cfg->linux_, id, out, err);
+  if (!asked)
+    {
+      husk_debug ("rootless: no cgroup for %s: %s", id, e->msg);
+      return 0;
+    }
+  return husk_error (err, 0, "rootless: linux.resources asks for limits (%s), "
+                     "which need a cgroup v2 subtree delegated to uid %u, and "
+                     "there is none: %s.  Run husk in a delegated cgroup "
+                     "(systemd-run --user --scope -p Delegate=yes husk ...), "
+                     "or have root make one (mkdir a cgroup, enable the "
+                     "controllers in its parent's cgroup.subtree_control, "
+                     "chown -R %u it) and move your shell into a cgroup "
+                     "below it", limits, (unsigned) geteuid (), e->msg,
+                     (unsigned) geteuid ());
+}
+
 int
 rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
                   const char *id, struct husk_cgroup **out, husk_err **err)
@@ -38,6 +93,8 @@ rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
   *out = NULL;
   if (g->cgroup_manager == HUSK_CGROUP_DISABLED)
     return 0;
+  if (g->rootless)
+    return rootless_cgroup (cfg, id, out, err);
   /* a host without cgroup2 still runs containers that ask for no limits */
   if (!asks_for_limits (cfg) && husk_cgroup_mount (&mnt, &e) < 0)
     {
@@ -45,6 +102,12 @@ rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
       return 0;
     }
   return husk_cgroup_create (cfg->linux_, id, out, err);
+}
+
+unsigned
+rt_cgroup_apply_flags (const struct husk_globals *g)
+{
+  return g->rootless ? HUSK_CGROUP_NO_DEVICES : 0;
 }
 
 /* clone3 as a fork: no new stack, so it returns twice. */
