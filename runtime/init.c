@@ -83,14 +83,17 @@ stage_one (struct rt_init_ctx *c, husk_err **err)
       if ((c->unprivileged && set_dumpable (true, err) < 0)
           || rt_sync_send (c->sync_fd, SYNC_USERNS, getpid (), NULL, err) < 0
           || rt_sync_expect (c->sync_fd, SYNC_MAPPED, &m, err) < 0
-          || set_dumpable (false, err) < 0 || become_root (err) < 0)
+          || become_root (err) < 0)
         return -1;
     }
   if (unshare (ns->new_flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP
                                  | CLONE_NEWTIME)) < 0)
     return husk_error (err, errno, "create the namespaces");
+  /* /proc/self/timens_offsets too is written while dumpable */
   if ((ns->new_flags & CLONE_NEWTIME)
       && ns_unshare_time (c->cfg->linux_, err) < 0)
+    return -1;
+  if (set_dumpable (false, err) < 0)
     return -1;
   pid = ns_clone (CLONE_PARENT, err);
   if (pid < 0)
