@@ -211,6 +211,14 @@ rt_cgroup_remove (const struct rt_state *s, husk_err **err)
 
 /* ---------- pause, resume ---------- */
 
+static void
+no_cgroup (const char *id, husk_err **err)
+{
+  husk_error (err, 0, "container \"%s\" has no cgroup (created with "
+              "--cgroup-manager=disabled, or rootless where no cgroup is "
+              "delegated to the user)", id);
+}
+
 int
 rt_open_with_cgroup (const struct husk_globals *g, const char *id,
                   struct rt_container *c, struct husk_cgroup **cg,
@@ -219,8 +227,7 @@ rt_open_with_cgroup (const struct husk_globals *g, const char *id,
   if (rt_container_open (g, id, true, c, err) < 0)
     return -1;
   if (rt_cgroup_open_state (&c->st, false, cg, err) == 0 && *cg == NULL)
-    husk_error (err, 0, "container \"%s\" has no cgroup (created with "
-                "--cgroup-manager=disabled)", id);
+    no_cgroup (id, err);
   if (*cg)
     return 0;
   rt_container_release (c);
@@ -379,8 +386,7 @@ husk_events (const struct husk_globals *g, const char *id, bool stats_once,
   else if (rt_cgroup_open_state (&c.st, false, &cg, err) < 0)
     ;
   else if (cg == NULL)
-    husk_error (err, 0, "container \"%s\" has no cgroup (created with "
-                "--cgroup-manager=disabled)", id);
+    no_cgroup (id, err);
   else if (stats_once)
     rc = emit_stats (cg, id, emit, arg, err);
   else

@@ -184,7 +184,7 @@ rl_fields() {
   [ "$(rl_fields "${lines[4]}")" = "boottime 86400 0" ]
 }
 
-@test "rootless: create, start, exec, ps, kill, delete as either user" {
+@test "rootless: create, start, exec, ps, kill, delete as either user; pause needs a delegated cgroup" {
   local u pid
   lc_bundle '.process.args = ["sleep", "100"]'
   for u in huskrl1 huskrl2; do
@@ -203,6 +203,10 @@ rl_fields() {
     run husk ps --format json "rl-lc-$u"
     [ "$status" -eq 0 ]
     [[ $output =~ ^\[$pid,[0-9]+\]$|^\[[0-9]+,$pid\]$ ]]
+    # no cgroup here (none is delegated): pause says why it cannot
+    run husk pause "rl-lc-$u"
+    [ "$status" -eq 1 ]
+    [[ $output == *"has no cgroup (created with --cgroup-manager=disabled, or rootless where no cgroup is delegated to the user)"* ]]
     husk kill "rl-lc-$u" KILL
     rl_wait_gone "$pid"
     husk delete "rl-lc-$u"
@@ -320,7 +324,7 @@ rl_key() {
   done < "$1"
 }
 
-@test "rootless: in a cgroup delegated to the user, memory and pids limits hold" {
+@test "rootless: in a cgroup delegated to the user, memory and pids limits hold; update, pause, resume" {
   local mnt=/sys/fs/cgroup have c pid v
   [ "$(stat -fc %T $mnt)" = cgroup2fs ] || skip_because "cgroup v2 is not the only hierarchy here (hybrid host): no controllers to delegate"
   read -r have < $mnt/cgroup.controllers
@@ -352,6 +356,14 @@ rl_key() {
   [ "$(rl_key "$RL_CG/rl-cg/memory.events" oom_kill)" -ge 1 ]
   run husk exec rl-cg sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 5 & done; wait'
   [ "$(rl_key "$RL_CG/rl-cg/pids.events" max)" -ge 1 ]
+  # update, pause and resume work on it too
+  husk update --pids-limit 9 rl-cg
+  read -r v < "$RL_CG/rl-cg/pids.max"
+  [ "$v" = 9 ]
+  husk pause rl-cg
+  [ "$(rl_key "$RL_CG/rl-cg/cgroup.events" frozen)" = 1 ]
+  husk resume rl-cg
+  [ "$(rl_key "$RL_CG/rl-cg/cgroup.events" frozen)" = 0 ]
   husk delete --force rl-cg
   [ ! -d "$RL_CG/rl-cg" ]
 }
