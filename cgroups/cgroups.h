@@ -81,6 +81,18 @@ int husk_cgroup_resolve (const char *cgroups_path, const char *id, char **out,
 int husk_cgroup_create (const struct oci_linux *linux_, const char *id,
                         struct husk_cgroup **out, husk_err **err);
 
+/* Rootless: whether this unprivileged user can make the cgroup that
+ * husk_cgroup_create would, with the controllers `linux` needs.  The
+ * nearest existing ancestor of that cgroup (the parent of husk's own, by
+ * default) must have been delegated to the user, as systemd's Delegate=yes
+ * or a chown by root does: the directory, its cgroup.procs and
+ * cgroup.subtree_control writable, and the controllers in its
+ * cgroup.controllers.  0 when it is; -1 with *err saying what is missing.
+ * (Rootless containers get no device program: loading one takes
+ * CAP_SYS_ADMIN, and a user namespace has only the host's nodes, bound.) */
+int husk_cgroup_delegated (const struct oci_linux *linux_, const char *id,
+                           husk_err **err);
+
 /* Opens an existing cgroup by its absolute path (the one the state saved). */
 int husk_cgroup_open (const char *path, struct husk_cgroup **out,
                       husk_err **err);
@@ -100,6 +112,8 @@ int husk_cgroup_add_pid (struct husk_cgroup *cg, pid_t pid, husk_err **err);
  * one husk installed before).  With HUSK_CGROUP_UPDATE, memory.checkBeforeUpdate
  * refuses a limit at or below the current usage, as runc does. */
 #define HUSK_CGROUP_UPDATE 1u
+/* Without the device program (rootless: see husk_cgroup_delegated). */
+#define HUSK_CGROUP_NO_DEVICES 2u
 int husk_cgroup_apply (struct husk_cgroup *cg, const struct oci_linux *linux_,
                        unsigned flags, husk_err **err);
 

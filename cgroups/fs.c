@@ -432,6 +432,68 @@ fail:
   return -1;
 }
 
+/* ---------- delegation (rootless) ---------- */
+
+/* The deepest of path and its ancestors that exists (the mount's root at
+ * worst); path is cut there. */
+static void
+existing_ancestor (char *path, size_t mount_len)
+{
+  struct stat st;
+  char *slash;
+
+  while (strlen (path) > mount_len && stat (path, &st) < 0
+         && (slash = strrchr (path, '/')) != NULL)
+    *slash = '\0';
+}
+
+static int
+check_writable (const char *dir, const char *file, husk_err **err)
+{
+  cleanup_free char *p = NULL;
+
+  if (asprintf (&p, "%s%s%s", dir, file ? "/" : "", file ? file : "") < 0)
+    return husk_error (err, ENOMEM, "cgroup: %s", dir);
+  if (faccessat (AT_FDCWD, p, W_OK, AT_EACCESS) < 0)
+    return husk_error (err, errno, "cgroup: %s is not delegated to uid %u "
+                       "(%s is not writable)", dir, (unsigned) geteuid (), p);
+  return 0;
+}
+
+int
+husk_cgroup_delegated (const struct oci_linux *linux_, const char *id,
+                       husk_err **err)
+{
+  const struct oci_resources *r = linux_ ? linux_->resources : NULL;
+  struct husk_cgroup at = { .dirfd = -1 };
+  cleanup_free char *path = NULL, *avail = NULL;
+  cleanup_free const char **needed = NULL;
+  cleanup_close int fd = -1;
+  const char *mnt;
+
+  if (husk_cgroup_mount (&mnt, err) < 0
+      || husk_cgroup_resolve (linux_ ? linux_->cgroups_path : NULL, id, &path, err) < 0
+      || husk_cgroup_needed (r, &needed, err) < 0)
+    return -1;
+  existing_ancestor (path, strlen (mnt));
+  if (check_writable (path, NULL, err) < 0
+      || check_writable (path, "cgroup.procs", err) < 0
+      || check_writable (path, "cgroup.subtree_control", err) < 0)
+    return -1;
+  at.path = path;
+  at.dirfd = fd = open (path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return husk_error (err, errno, "cgroup: open %s", path);
+  if (cg_read (&at, "cgroup.controllers", &avail, err) < 0)
+    return -1;
+  for (const char **n = needed; *n; n++)
+    if (!word_in (avail, *n))
+      return husk_error (err, 0, "cgroup: controller \"%s\" is not delegated "
+                         "to uid %u (%s/cgroup.controllers does not offer it)",
+                         *n, (unsigned) geteuid (), path);
+  return 0;
+}
+
 /* ---------- pids, signals, removal ---------- */
 
 struct pidv {

@@ -480,7 +480,7 @@ husk_cgroup_apply (struct husk_cgroup *cg, const struct oci_linux *linux_,
   for (size_t i = 0; i < n && ret == 0; i++)
     ret = cg_write (cg, w[i].file, w[i].value, err);
   husk_cgroup_writes_free (w, n);
-  if (ret < 0)
-    return -1;
+  if (ret < 0 || (flags & HUSK_CGROUP_NO_DEVICES))
+    return ret;
   return cg_devices_apply (cg, linux_, err);
 }

@@ -27,7 +27,7 @@ enum
 static const struct cmd_opt global_opts[] = {
   { "root", 0, "DIR", G_ROOT,
     "state directory, on a tmpfs (default /run/husk; for a non-root user "
-    "$XDG_RUNTIME_DIR/husk when set)" },
+    "$XDG_RUNTIME_DIR/husk, or /tmp/husk-UID when that is unset)" },
   { "cgroup-manager", 0, "MANAGER", G_CGROUP_MANAGER,
     "cgroupfs (default), systemd (not supported yet) or disabled" },
   { "log", 0, "FILE", G_LOG, "append log lines and errors to FILE (default: stderr)" },
@@ -119,14 +119,17 @@ default_root (struct global_flags *f, husk_err **err)
 
   if (f->g.root)
     return 0;
-  if (geteuid () != 0 && xdg && *xdg == '/')
+  if (geteuid () == 0)
     {
-      if (asprintf (&f->root_buf, "%s/husk", xdg) < 0)
-        return husk_error (err, ENOMEM, "--root");
-      f->g.root = f->root_buf;
+      f->g.root = "/run/husk";
+      return 0;
     }
-  else
-    f->g.root = "/run/husk";
+  if (xdg && *xdg == '/' ? asprintf (&f->root_buf, "%s/husk", xdg) < 0
+                         : asprintf (&f->root_buf, "/tmp/husk-%u",
+                                     (unsigned) geteuid ()) < 0)
+    return husk_error (err, ENOMEM, "--root");
+  f->g.root = f->root_buf;
+  f->g.root_private = true;
   return 0;
 }
 

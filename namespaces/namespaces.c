@@ -136,48 +136,6 @@ ns_clone (int flags, husk_err **err)
   return pid;
 }
 
-static int
-format_map (char *buf, size_t size, const struct oci_id_mapping *m, size_t n)
-{
-  size_t off = 0;
-  for (size_t i = 0; i < n; i++)
-    {
-      int w = snprintf (buf + off, size - off, "%" PRIu32 " %" PRIu32
-                        " %" PRIu32 "\n", m[i].container_id, m[i].host_id,
-                        m[i].size);
-      if (w < 0 || (size_t) w >= size - off)
-        return -1;
-      off += (size_t) w;
-    }
-  return (int) off;
-}
-
-static int
-write_map (pid_t pid, const char *file, const char *field,
-           const struct oci_id_mapping *m, size_t n, husk_err **err)
-{
-  char path[64], buf[4096];
-  int len = format_map (buf, sizeof buf, m, n);
-
-  if (len < 0)
-    return husk_error (err, 0, "config.json: linux.%s: too many mappings for "
-                               "the kernel's %zu-byte map", field, sizeof buf);
-  snprintf (path, sizeof path, "/proc/%d/%s", pid, file);
-  if (fs_write_file_at (AT_FDCWD, path, buf, (size_t) len, 0, err) < 0)
-    return husk_err_wrap (err, "write linux.%s", field);
-  return 0;
-}
-
-int
-ns_write_id_maps (pid_t pid, const struct oci_linux *l, husk_err **err)
-{
-  if (write_map (pid, "uid_map", "uidMappings", l->uid_mappings,
-                 l->n_uid_mappings, err) < 0)
-    return -1;
-  return write_map (pid, "gid_map", "gidMappings", l->gid_mappings,
-                    l->n_gid_mappings, err);
-}
-
 int
 ns_unshare_time (const struct oci_linux *l, husk_err **err)
 {

@@ -5,6 +5,8 @@
 #define HUSK_NAMESPACES_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "../lib/error.h"
@@ -42,8 +44,26 @@ int ns_join (const struct ns_plan *p, int flags, husk_err **err);
 pid_t ns_clone (int flags, husk_err **err);
 
 /* Writes the uid_map and gid_map of pid's user namespace from the
- * config's linux.uidMappings / gidMappings. */
+ * config's linux.uidMappings / gidMappings (idmap.c).  As root directly;
+ * unprivileged, a map of the caller's own id alone directly too (gid_map
+ * after "deny" to setgroups, so setgroups(2) is refused inside), any other
+ * through newuidmap/newgidmap.  pid must be dumpable until then: /proc/<pid>
+ * of a process that is not belongs to root. */
 int ns_write_id_maps (pid_t pid, const struct oci_linux *l, husk_err **err);
+
+/* Rootless: the maps for a config that has no user namespace of its own
+ * (replacing l's): the caller's euid and egid as 0, then, from 1 on, the
+ * subordinate ranges /etc/subuid and /etc/subgid give the user, when
+ * newuidmap/newgidmap are installed (a warning says so when they are not). */
+int ns_rootless_mappings (struct oci_linux *l, husk_err **err);
+
+/* Rootless: checks that l's maps hold only the caller's own ids and its
+ * subordinate ranges, and that newuidmap/newgidmap are installed when
+ * needed; the error names the range and what is missing. */
+int ns_check_unprivileged_maps (const struct oci_linux *l, husk_err **err);
+
+/* Whether a map of n ranges gives container id `id` a host id. */
+bool ns_id_mapped (const struct oci_id_mapping *m, size_t n, uint32_t id);
 
 /* Creates the time namespace that the caller's next children enter and
  * sets its offsets (linux.timeOffsets): offsets can only be written

@@ -661,3 +661,41 @@ network_parse (const struct oci_config *cfg, struct husk_net **out,
     *out = steal_ptr (&n);
   return 0;
 }
+
+/* What an interface asks the host for, in a refusal's words. */
+static const char *
+netdev_kind (const struct husk_net_if *nif, char *buf, size_t size)
+{
+  if (nif->vxlan)
+    snprintf (buf, size, "VXLAN (a vxlan device on bridge %s)", nif->bridge);
+  else if (nif->type == HUSK_NET_MACVLAN)
+    snprintf (buf, size, "MACVLAN (on host link %s)", nif->link);
+  else if (nif->type == HUSK_NET_IPVLAN)
+    snprintf (buf, size, "IPVLAN (on host link %s)", nif->link);
+  else if (nif->bridge[0])
+    snprintf (buf, size, "a bridge (veth on host bridge %s)", nif->bridge);
+  else
+    snprintf (buf, size, "a veth pair with its host end");
+  return buf;
+}
+
+int
+network_check_unprivileged (const struct husk_net *n, husk_err **err)
+{
+  char kind[64];
+
+  if (n && n->n_ifs)
+    return bad (err, n->ifs[0].index, F_TYPE, "%s needs privilege "
+                "(CAP_NET_ADMIN in the host's network namespace), which "
+                "rootless husk does not have; a rootless container can "
+                "share the host's network or have its own network "
+                "namespace with only loopback",
+                netdev_kind (&n->ifs[0], kind, sizeof kind));
+  if (n && n->n_devs)
+    return husk_error (err, 0, "config.json: linux.netDevices: moving host "
+                       "link %s into the container needs privilege "
+                       "(CAP_NET_ADMIN in the host's network namespace), "
+                       "which rootless husk does not have",
+                       n->devs[0].host_name);
+  return 0;
+}

@@ -120,6 +120,11 @@ int network_parse (const struct oci_config *cfg, struct husk_net **out,
                    husk_err **err);
 void network_free (struct husk_net *n);
 
+/* Rootless: refuses, naming what it asks for, any network to build (n
+ * non-NULL): every kind needs CAP_NET_ADMIN in the host's network
+ * namespace.  n may be NULL. */
+int network_check_unprivileged (const struct husk_net *n, husk_err **err);
+
 /* Checks what must already exist in the caller's (host's) network namespace:
  * the parent links of macvlan/ipvlan, the VXLAN underlay devices, the
  * netDevices, and that a named bridge that exists is a bridge.  n may be

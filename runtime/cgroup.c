@@ -28,6 +28,82 @@ asks_for_limits (const struct oci_config *cfg)
   return cfg->linux_ && cfg->linux_->resources;
 }
 
+/* Rootless, limits are those that need a cgroup: the device rules alone
+ * (runc's default config) do not, as there is no device program then. */
+static int
+rootless_limits (const struct oci_config *cfg, char **names, husk_err **err)
+{
+  const struct oci_resources *r = cfg->linux_ ? cfg->linux_->resources : NULL;
+  cleanup_free const char **needed = NULL;
+  size_t len = 1;
+
+  *names = NULL;
+  if (husk_cgroup_needed (r, &needed, err) < 0)
+    return -1;
+  for (const char **n = needed; *n; n++)
+    len += strlen (*n) + 2;
+  if (needed[0] == NULL && !(r && r->n_unified))
+    return 0;
+  if ((*names = calloc (1, len)) == NULL)
+    return husk_error (err, ENOMEM, "cgroup");
+  for (const char **n = needed; *n; n++)
+    strcat (strcat (*names, (*names)[0] ? ", " : ""), *n);
+  if (*needed == NULL)
+    strcpy (*names, "unified");
+  return 1;
+}
+
+/* Rootless: a cgroup only where one is delegated to the user; without one,
+ * containers that ask for no limits run without a cgroup.  1: make one. */
+static int
+rootless_wants_cgroup (const struct oci_config *cfg, const char *id,
+                       husk_err **err)
+{
+  cleanup_err husk_err *e = NULL;
+  cleanup_free char *limits = NULL;
+  int asked = rootless_limits (cfg, &limits, err);
+
+  if (asked < 0)
+    return -1;
+  if (husk_cgroup_delegated (cfg->linux_, id, &e) == 0)
+    return 1;
+  if (!asked)
+    {
+      husk_debug ("rootless: no cgroup for %s: %s", id, e->msg);
+      return 0;
+    }
+  return husk_error (err, 0, "rootless: linux.resources asks for limits (%s), "
+                     "which need a cgroup v2 subtree delegated to uid %u, and "
+                     "there is none: %s.  Run husk in a delegated cgroup "
+                     "(systemd-run --user --scope -p Delegate=yes husk ...), "
+                     "or have root make one (mkdir a cgroup, enable the "
+                     "controllers in its parent's cgroup.subtree_control, "
+                     "chown -R %u it) and move your shell into a cgroup "
+                     "below it", limits, (unsigned) geteuid (), e->msg,
+                     (unsigned) geteuid ());
+}
+
+/* Whether the container gets a cgroup: 1 yes, 0 no, -1 refused. */
+static int
+wants_cgroup (const struct husk_globals *g, const struct oci_config *cfg,
+              const char *id, husk_err **err)
+{
+  const char *mnt;
+  cleanup_err husk_err *e = NULL;
+
+  if (g->cgroup_manager == HUSK_CGROUP_DISABLED)
+    return 0;
+  if (g->rootless)
+    return rootless_wants_cgroup (cfg, id, err);
+  /* a host without cgroup2 still runs containers that ask for no limits */
+  if (!asks_for_limits (cfg) && husk_cgroup_mount (&mnt, &e) < 0)
+    {
+      husk_debug ("no cgroup for %s: %s", id, e->msg);
+      return 0;
+    }
+  return 1;
+}
+
 int
 rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
                   struct rt_container *c, struct husk_cgroup **out,
@@ -35,18 +111,11 @@ rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
 {
   const struct oci_linux *l = cfg->linux_;
   struct rt_state *s = &c->st;
-  const char *mnt;
-  cleanup_err husk_err *e = NULL;
+  int wanted = wants_cgroup (g, cfg, c->id, err);
 
   *out = NULL;
-  if (g->cgroup_manager == HUSK_CGROUP_DISABLED)
-    return 0;
-  /* a host without cgroup2 still runs containers that ask for no limits */
-  if (!asks_for_limits (cfg) && husk_cgroup_mount (&mnt, &e) < 0)
-    {
-      husk_debug ("no cgroup for %s: %s", c->id, e->msg);
-      return 0;
-    }
+  if (wanted <= 0)
+    return wanted;
   if (husk_cgroup_resolve (l ? l->cgroups_path : NULL, c->id,
                            &s->cgroup_pending, err) < 0
       || rt_state_write (c->dirfd, s, err) < 0
@@ -54,6 +123,12 @@ rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
     return -1;
   s->cgroup_path = steal_ptr (&s->cgroup_pending);
   return rt_state_write (c->dirfd, s, err);
+}
+
+unsigned
+rt_cgroup_apply_flags (const struct husk_globals *g)
+{
+  return g->rootless ? HUSK_CGROUP_NO_DEVICES : 0;
 }
 
 /* clone3 as a fork: no new stack, so it returns twice. */
@@ -163,6 +238,14 @@ rt_cgroup_remove (const struct rt_state *s, husk_err **err)
 
 /* ---------- pause, resume ---------- */
 
+static void
+no_cgroup (const char *id, husk_err **err)
+{
+  husk_error (err, 0, "container \"%s\" has no cgroup (created with "
+              "--cgroup-manager=disabled, or rootless where no cgroup is "
+              "delegated to the user)", id);
+}
+
 int
 rt_open_with_cgroup (const struct husk_globals *g, const char *id,
                   struct rt_container *c, struct husk_cgroup **cg,
@@ -171,8 +254,7 @@ rt_open_with_cgroup (const struct husk_globals *g, const char *id,
   if (rt_container_open (g, id, true, c, err) < 0)
     return -1;
   if (rt_cgroup_open_state (&c->st, false, cg, err) == 0 && *cg == NULL)
-    husk_error (err, 0, "container \"%s\" has no cgroup (created with "
-                "--cgroup-manager=disabled)", id);
+    no_cgroup (id, err);
   if (*cg)
     return 0;
   rt_container_release (c);
@@ -331,8 +413,7 @@ husk_events (const struct husk_globals *g, const char *id, bool stats_once,
   else if (rt_cgroup_open_state (&c.st, false, &cg, err) < 0)
     ;
   else if (cg == NULL)
-    husk_error (err, 0, "container \"%s\" has no cgroup (created with "
-                "--cgroup-manager=disabled)", id);
+    no_cgroup (id, err);
   else if (stats_once)
     rc = emit_stats (cg, id, emit, arg, err);
   else

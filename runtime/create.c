@@ -296,7 +296,8 @@ prepare (struct create_ctx *x, husk_err **err)
   if (rt_check_id (x->o->id, err) < 0 || load_config (x, &buf, &len, err) < 0
       || check_terminal (x, err) < 0)
     return -1;
-  if (rt_net_prepare (x->cfg, &x->net, err) < 0
+  if (rt_rootless_adjust (x->g, x->cfg, err) < 0
+      || rt_net_prepare (x->g, x->cfg, &x->net, err) < 0
       || ns_plan_init (x->cfg, &x->ns, err) < 0)
     return -1;
   x->ns_ready = true;
@@ -339,13 +340,16 @@ prepare (struct create_ctx *x, husk_err **err)
 
 /* The two-step spawn (see init.c: stage_one) is needed when a user
  * namespace is joined, or created while others are joined (they must be
- * joined before it exists, with the host's privileges). */
+ * joined before it exists, with the host's privileges), or created by an
+ * unprivileged husk with a time namespace (which takes privilege in the
+ * user namespace that owns it: stage_one makes it after the user's). */
 static bool
 needs_two_steps (const struct ns_plan *ns)
 {
   int other_joins = ns->join_flags & ~(CLONE_NEWPID | CLONE_NEWTIME);
-  return (ns->join_flags & CLONE_NEWUSER)
-         || ((ns->new_flags & CLONE_NEWUSER) && other_joins);
+  bool new_user = ns->new_flags & CLONE_NEWUSER;
+  return (ns->join_flags & CLONE_NEWUSER) || (new_user && other_joins)
+         || (new_user && (ns->new_flags & CLONE_NEWTIME) && geteuid () != 0);
 }
 
 /* pid and time namespaces apply to children only: husk joins or creates
@@ -386,7 +390,8 @@ clone_init (struct create_ctx *x, int child_fd, husk_err **err)
     .cfg = x->cfg, .bundle = x->bundle, .no_pivot = x->o->no_pivot,
     .no_new_keyring = x->o->no_new_keyring,
     .preserve_fds = x->o->preserve_fds, .ns = &x->ns,
-    .two_step = needs_two_steps (&x->ns), .sync_fd = child_fd,
+    .two_step = needs_two_steps (&x->ns), .unprivileged = geteuid () != 0,
+    .sync_fd = child_fd,
     .fifo_fd = x->fifo_fd, .host_proc_fd = x->host_proc_fd,
     .pty_slave = x->pty.slave, .pty_path = x->pty.slave_path,
     .hooks_in_parent = x->cfg->hooks && (x->cfg->hooks->prestart.n
@@ -543,7 +548,9 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
         return init_failed (x, err);
       /* limits and the device program hold from here, not during set-up */
       if (m.type == SYNC_READY)
-        return x->cg ? husk_cgroup_apply (x->cg, x->cfg->linux_, 0, err) : 0;
+        return x->cg ? husk_cgroup_apply (x->cg, x->cfg->linux_,
+                                          rt_cgroup_apply_flags (x->g), err)
+                     : 0;
       if (m.type == SYNC_ERROR)
         return rt_sync_error (&m, err);
       if (m.type != SYNC_HOOKS)

@@ -195,6 +195,7 @@ struct exec_child
   const struct oci_process *p;
   const struct oci_personality *personality;
   int pidfd, ns_flags, err_fd, pty_sock, preserve_fds;
+  bool fork_inside; /* see join_and_fork */
   sigset_t sigmask;
   struct husk_cgroup *cg; /* NULL: the container has none */
   const struct husk_seccomp *seccomp;
@@ -225,6 +226,43 @@ container_pty (const struct exec_child *x, husk_err **err)
   return rc;
 }
 
+/* Unprivileged, husk cannot join the pid (or time) namespace of a
+ * container that has its own user namespace: joining one takes
+ * CAP_SYS_ADMIN in the joiner's user namespace too.  This child joins them
+ * all in one setns (the kernel joins the user namespace first and checks
+ * the others against it), forks the process as husk's child
+ * (CLONE_PARENT), sends husk its pid and leaves.  Returns in the
+ * process. */
+static int
+join_and_fork (const struct exec_child *x, husk_err **err)
+{
+  int gate[2];
+  char c;
+  pid_t pid;
+
+  if (ns_join_pidfd (x->pidfd, x->ns_flags, err) < 0)
+    return -1;
+  if (pipe2 (gate, O_CLOEXEC) < 0)
+    return husk_error (err, errno, "pipe");
+  pid = ns_clone (CLONE_PARENT, err);
+  if (pid == 0)
+    {
+      /* husk hears of the pid before any error of the process's */
+      close (gate[1]);
+      while (read (gate[0], &c, 1) < 0 && errno == EINTR)
+        ;
+      close (gate[0]);
+      return 0;
+    }
+  close (gate[0]);
+  if (pid > 0 && rt_sync_send (x->err_fd, SYNC_PID, pid, NULL, err) < 0)
+    kill (pid, SIGKILL);
+  else if (pid > 0)
+    _exit (0);
+  close (gate[1]);
+  return -1;
+}
+
 static int
 exec_child_setup (const struct exec_child *x, husk_err **err)
 {
@@ -251,8 +289,10 @@ exec_child_setup (const struct exec_child *x, husk_err **err)
    * then shows it as "/"); "0" is the writer itself */
   if (x->cg && husk_cgroup_add_pid (x->cg, 0, err) < 0)
     return husk_err_wrap (err, "join the container's cgroup");
-  if (ns_join_pidfd (x->pidfd, x->ns_flags & ~(CLONE_NEWPID | CLONE_NEWTIME),
-                     err) < 0)
+  if (x->fork_inside ? join_and_fork (x, err) < 0
+                     : ns_join_pidfd (x->pidfd, x->ns_flags & ~(CLONE_NEWPID
+                                                                | CLONE_NEWTIME),
+                                      err) < 0)
     return -1;
   if (x->pty_sock >= 0 && container_pty (x, err) < 0)
     return -1;
@@ -293,9 +333,30 @@ check_status (const struct rt_container *c, husk_err **err)
   return husk_error (err, 0, "cannot exec in a stopped container");
 }
 
+/* join_and_fork's child has sent the process's pid (or an error) and
+ * left: *pid becomes the process. */
+static int
+await_forked (int fd, pid_t *pid, husk_err **err)
+{
+  struct rt_sync_msg m;
+  int r = rt_sync_recv (fd, &m, err);
+
+  waitpid (*pid, NULL, 0);
+  *pid = -1;
+  if (r < 0)
+    return -1;
+  if (r == 0)
+    return husk_error (err, 0, "exec failed: its first child exited early");
+  if (m.type != SYNC_PID)
+    return m.type == SYNC_ERROR ? rt_sync_error (&m, err)
+                                : husk_error (err, 0, "unexpected message");
+  *pid = m.pid;
+  return 0;
+}
+
 /* Returns the child's pid once it has exec'd. */
 static pid_t
-spawn (const struct exec_child *x, int pidfd, husk_err **err)
+spawn (struct exec_child *x, int pidfd, husk_err **err)
 {
   int for_children = x->ns_flags & (CLONE_NEWPID | CLONE_NEWTIME);
   cleanup_close int own_ns = -1;
@@ -305,9 +366,11 @@ spawn (const struct exec_child *x, int pidfd, husk_err **err)
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return husk_error (err, errno, "socketpair");
+  x->fork_inside = for_children && (x->ns_flags & CLONE_NEWUSER)
+                   && geteuid () != 0;
   /* pid and time namespaces apply to children: husk joins them for the
    * fork, and goes back to its own (as a pidfd of itself) after */
-  if (for_children)
+  if (for_children && !x->fork_inside)
     {
       own_ns = pidfd_open (getpid (), 0);
       if (own_ns < 0 || setns (pidfd, for_children) < 0)
@@ -318,7 +381,7 @@ spawn (const struct exec_child *x, int pidfd, husk_err **err)
         }
     }
   pid = fork ();
-  if (pid != 0 && for_children && setns (own_ns, for_children) < 0)
+  if (pid != 0 && own_ns >= 0 && setns (own_ns, for_children) < 0)
     husk_warn ("return to husk's own namespaces: %s", strerror (errno));
   if (pid == 0)
     {
@@ -332,6 +395,11 @@ spawn (const struct exec_child *x, int pidfd, husk_err **err)
     {
       close (sv[0]);
       return husk_error (err, errno, "fork");
+    }
+  if (x->fork_inside && await_forked (sv[0], &pid, err) < 0)
+    {
+      close (sv[0]);
+      return -1;
     }
   r = rt_sync_recv (sv[0], &m, err);
   close (sv[0]);

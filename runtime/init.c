@@ -19,18 +19,37 @@
 #include "../lib/fs.h"
 #include "../rootfs/rootfs.h"
 
+/* CVE-2016-9962: nothing in the container may ptrace us until exec.  But
+ * /proc/<pid> of a process that is not dumpable belongs to root, and an
+ * unprivileged husk (or newuidmap) could then not write its id maps: such
+ * a process stays dumpable until it is mapped, alone in namespaces of its
+ * own, as in runc's nsexec. */
+static int
+set_dumpable (bool dumpable, husk_err **err)
+{
+  if (prctl (PR_SET_DUMPABLE, dumpable ? 1 : 0, 0, 0, 0) < 0)
+    return husk_error (err, errno, "prctl PR_SET_DUMPABLE");
+  return 0;
+}
+
 /* The init dies with husk until it is set up: a husk killed during create
  * leaves no half-made container running.  Cleared just before READY,
  * from when state.json names it, but for a job (die_with_husk), whose
  * whole pid namespace goes with its init when husk dies. */
 static int
-guard_child (husk_err **err)
+guard_child (bool dumpable, husk_err **err)
 {
-  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0
-      /* CVE-2016-9962: nothing in the container may ptrace us until exec */
-      || prctl (PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-    return husk_error (err, errno, "prctl");
-  return 0;
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+    return husk_error (err, errno, "prctl PR_SET_PDEATHSIG");
+  return set_dumpable (dumpable, err);
+}
+
+/* One clone made the user namespace: husk maps it before GO. */
+static bool
+mapped_after_clone (const struct rt_init_ctx *c)
+{
+  return c->unprivileged && !c->two_step
+         && (c->ns->new_flags & CLONE_NEWUSER);
 }
 
 static int
@@ -62,7 +81,8 @@ stage_one (struct rt_init_ctx *c, husk_err **err)
     {
       if (unshare (CLONE_NEWUSER) < 0)
         return husk_error (err, errno, "create the user namespace");
-      if (rt_sync_send (c->sync_fd, SYNC_USERNS, getpid (), NULL, err) < 0
+      if ((c->unprivileged && set_dumpable (true, err) < 0)
+          || rt_sync_send (c->sync_fd, SYNC_USERNS, getpid (), NULL, err) < 0
           || rt_sync_expect (c->sync_fd, SYNC_MAPPED, &m, err) < 0
           || become_root (err) < 0)
         return -1;
@@ -70,14 +90,17 @@ stage_one (struct rt_init_ctx *c, husk_err **err)
   if (unshare (ns->new_flags & ~(CLONE_NEWUSER | CLONE_NEWCGROUP
                                  | CLONE_NEWTIME)) < 0)
     return husk_error (err, errno, "create the namespaces");
+  /* /proc/self/timens_offsets too is written while dumpable */
   if ((ns->new_flags & CLONE_NEWTIME)
       && ns_unshare_time (c->cfg->linux_, err) < 0)
+    return -1;
+  if (set_dumpable (false, err) < 0)
     return -1;
   pid = ns_clone (CLONE_PARENT, err);
   if (pid < 0)
     return -1;
   if (pid == 0)
-    return guard_child (err);
+    return guard_child (false, err);
   if (rt_sync_send (c->sync_fd, SYNC_PID, pid, NULL, err) < 0)
     return -1;
   _exit (0);
@@ -246,9 +269,11 @@ init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
   };
   struct rt_proc_opts po = proc_opts (c);
 
-  if (guard_child (err) < 0 || (c->two_step && stage_one (c, err) < 0))
+  if (guard_child (mapped_after_clone (c), err) < 0
+      || (c->two_step && stage_one (c, err) < 0))
     return -1;
-  if (rt_sync_expect (c->sync_fd, SYNC_GO, &m, err) < 0)
+  if (rt_sync_expect (c->sync_fd, SYNC_GO, &m, err) < 0
+      || (mapped_after_clone (c) && set_dumpable (false, err) < 0))
     return -1;
   if (m.text[0] && (*state_json = strdup (m.text)) == NULL)
     return husk_error (err, ENOMEM, "init");

@@ -284,6 +284,7 @@ struct rt_init_ctx
   int preserve_fds;
   struct ns_plan *ns;
   bool two_step;              /* see create.c: spawn_init */
+  bool unprivileged;          /* husk is not root: see init.c set_dumpable */
   int sync_fd;                /* the child's end */
   int fifo_fd;                /* O_PATH of exec.fifo; -1 for run */
   int host_proc_fd;
@@ -367,6 +368,9 @@ struct husk_net;
 int rt_cgroup_create (const struct husk_globals *g, const struct oci_config *cfg,
                       struct rt_container *c, struct husk_cgroup **out,
                       husk_err **err);
+/* The flags of husk_cgroup_apply that the globals add (rootless: no
+ * device program). */
+unsigned rt_cgroup_apply_flags (const struct husk_globals *g);
 /* ns_clone, born in cg (clone3 CLONE_INTO_CGROUP) when cg is set; where
  * clone3 is refused, the pid is moved into cg right after the clone. */
 pid_t rt_cgroup_clone (struct husk_cgroup *cg, int flags, husk_err **err);
@@ -387,11 +391,20 @@ int rt_open_with_cgroup (const struct husk_globals *g, const char *id,
                          struct rt_container *c, struct husk_cgroup **cg,
                          husk_err **err);
 
+/* ---------- rootless.c ---------- */
+
+/* Rootless (g->rootless): gives a config without a user namespace one that
+ * maps the user to root (and its subordinate ids), or checks the maps of
+ * one that has its own.  Nothing to do otherwise. */
+int rt_rootless_adjust (const struct husk_globals *g, struct oci_config *cfg,
+                        husk_err **err);
+
 /* ---------- net.c: the container's networks (network/) ---------- */
 
-/* Parses and checks the network annotations; *out NULL: nothing to do. */
-int rt_net_prepare (const struct oci_config *cfg, struct husk_net **out,
-                    husk_err **err);
+/* Parses and checks the network annotations; *out NULL: nothing to do.
+ * Rootless, any network to build is refused: it needs privilege. */
+int rt_net_prepare (const struct husk_globals *g, const struct oci_config *cfg,
+                    struct husk_net **out, husk_err **err);
 int rt_net_setup (const struct husk_net *n, pid_t pid, int rootfd,
                   const char *id, husk_err **err);
 int rt_net_teardown (int rootfd, const char *id, husk_err **err);

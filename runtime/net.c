@@ -14,10 +14,12 @@ root_path (int rootfd, char buf[32])
 }
 
 int
-rt_net_prepare (const struct oci_config *cfg, struct husk_net **out,
-                husk_err **err)
+rt_net_prepare (const struct husk_globals *g, const struct oci_config *cfg,
+                struct husk_net **out, husk_err **err)
 {
   if (network_parse (cfg, out, err) < 0)
+    return -1;
+  if (g->rootless && network_check_unprivileged (*out, err) < 0)
     return -1;
   return network_check_host (*out, err);
 }

@@ -272,15 +272,41 @@ set_caps (const struct oci_capabilities *c, husk_err **err)
 
 /* ---------- user ---------- */
 
+/* setgroups(2) failed.  In a user namespace whose gid_map an unprivileged
+ * husk wrote itself (no subordinate gids), setgroups is denied for good:
+ * the process keeps the groups it has, which is fine when it asks for
+ * none. */
 static int
-set_user (const struct oci_process *p, bool keep_caps, husk_err **err)
+set_groups_denied (const struct oci_user *u, int proc_fd, husk_err **err)
+{
+  int saved = errno;
+  cleanup_free char *v = NULL;
+  bool denied = saved == EPERM
+                && fs_read_file_at (proc_fd, "self/setgroups", 64, &v, NULL,
+                                    NULL) == 0
+                && strncmp (v, "deny", 4) == 0;
+
+  if (denied && u->n_additional_gids == 0)
+    return 0;
+  if (denied)
+    return husk_error (err, saved, "process.user.additionalGids: setgroups: "
+                       "denied in this user namespace, which maps only the "
+                       "user's own gid (rootless without subordinate gids in "
+                       "/etc/subgid, or newgidmap missing)");
+  return husk_error (err, saved, "process.user.additionalGids: setgroups");
+}
+
+static int
+set_user (const struct oci_process *p, bool keep_caps, int proc_fd,
+          husk_err **err)
 {
   const struct oci_user *u = &p->user;
 
   if (keep_caps && prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return husk_error (err, errno, "prctl PR_SET_KEEPCAPS");
-  if (setgroups (u->n_additional_gids, u->additional_gids) < 0)
-    return husk_error (err, errno, "process.user.additionalGids: setgroups");
+  if (setgroups (u->n_additional_gids, u->additional_gids) < 0
+      && set_groups_denied (u, proc_fd, err) < 0)
+    return -1;
   if (setresgid (u->gid, u->gid, u->gid) < 0)
     return husk_error (err, errno, "process.user.gid: setresgid %u",
                        (unsigned) u->gid);
@@ -356,7 +382,7 @@ rt_proc_setup (const struct rt_proc_opts *o, husk_err **err)
     return -1;
   if (p->capabilities && drop_bounding (p->capabilities, err) < 0)
     return -1;
-  if (set_user (p, p->capabilities != NULL, err) < 0)
+  if (set_user (p, p->capabilities != NULL, o->host_proc_fd, err) < 0)
     return -1;
   /* after the user change: the user must be able to enter it */
   if (enter_cwd (p->cwd, err) < 0)

@@ -21,6 +21,8 @@ enum husk_cgroup_manager {
 /* Global flags, as runc and crun take them. */
 struct husk_globals {
   const char *root; /* state dir; default /run/husk */
+  bool root_private; /* root is a user's default: made 0700, and refused
+                        unless it is the user's own and closed to others */
   enum husk_cgroup_manager cgroup_manager;
   bool debug;
   bool rootless;

@@ -67,21 +67,43 @@ mkdir_parents (const char *path)
   return 0;
 }
 
+/* A private root (a user's default, possibly under /tmp, where anyone could
+ * have made it first) must be the user's own and closed to others. */
+static int
+check_private_root (int fd, const char *root, husk_err **err)
+{
+  struct stat st;
+
+  if (fstat (fd, &st) < 0)
+    return husk_error (err, errno, "stat the state directory %s", root);
+  if (st.st_uid != geteuid () || (st.st_mode & 077))
+    return husk_error (err, 0, "the state directory %s belongs to uid %u "
+                       "with mode %04o, not to uid %u with mode 0700: "
+                       "remove it, or pass --root", root, (unsigned) st.st_uid,
+                       (unsigned) (st.st_mode & 07777), (unsigned) geteuid ());
+  return 0;
+}
+
 int
 rt_open_root (const struct husk_globals *g, bool create, husk_err **err)
 {
   const char *root = rt_root_path (g);
-  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC
+                                         | (g->root_private ? O_NOFOLLOW : 0));
 
   if (fd < 0 && errno == ENOENT && create)
     {
-      if (mkdir_parents (root) < 0)
+      if (g->root_private ? mkdir (root, 0700) < 0 && errno != EEXIST
+                          : mkdir_parents (root) < 0)
         return husk_error (err, errno, "create the state directory %s", root);
-      fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC
+                           | (g->root_private ? O_NOFOLLOW : 0));
     }
   if (fd < 0)
     return husk_error (err, errno, "open the state directory %s", root);
-  return fd;
+  if (g->root_private && check_private_root (fd, root, err) < 0)
+    return -1;
+  return steal_fd (&fd);
 }
 
 void

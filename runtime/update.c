@@ -169,7 +169,9 @@ husk_update (const struct husk_globals *g, const char *id,
            && merge_resources (c.dirfd, resources, len, &merged, err) == 0
            && oci_config_parse (merged, strlen (merged), RT_CONFIG_FILE, &cfg,
                                 err) == 0
-           && husk_cgroup_apply (cg, cfg->linux_, HUSK_CGROUP_UPDATE, err) == 0)
+           && husk_cgroup_apply (cg, cfg->linux_, HUSK_CGROUP_UPDATE
+                                                     | rt_cgroup_apply_flags (g),
+                                err) == 0)
     rc = save_config (c.dirfd, merged, err);
   oci_config_free (cfg);
   rt_container_release (&c);

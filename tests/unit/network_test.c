@@ -404,6 +404,73 @@ check_net_devices (void)
   husk_err_free (err);
 }
 
+/* Rootless: every kind of network is refused, by name. */
+static void
+check_unprivileged (void)
+{
+  static const struct
+  {
+    struct tcase t;
+    const char *kind;
+  } kinds[] = {
+    { { "veth", { "husk.net.0.type", "veth", NULL }, NULL, NULL },
+      "a veth pair with its host end" },
+    { { "bridge", { "husk.net.0.type", "veth", "husk.net.0.bridge", "br9",
+                    NULL }, NULL, NULL },
+      "a bridge (veth on host bridge br9)" },
+    { { "macvlan", { "husk.net.0.type", "macvlan", "husk.net.0.link", "d0",
+                     NULL }, NULL, NULL },
+      "MACVLAN (on host link d0)" },
+    { { "ipvlan", { "husk.net.0.type", "ipvlan", "husk.net.0.link", "d0",
+                    NULL }, NULL, NULL },
+      "IPVLAN (on host link d0)" },
+    { { "vxlan", { "husk.net.0.type", "veth", "husk.net.0.bridge", "br9",
+                   "husk.net.0.vxlan.id", "42", "husk.net.0.vxlan.remote",
+                   "192.0.2.1", NULL }, NULL, NULL },
+      "VXLAN (a vxlan device on bridge br9)" },
+  };
+  struct oci_net_device dev = { (char *) "dummy5", NULL };
+  const struct tcase none = { "netdevices", { NULL }, NULL, NULL };
+  struct oci_kv kvs[MAX_KV];
+  struct oci_namespace ns;
+  struct oci_linux lx;
+  struct oci_config *cfg;
+  struct husk_net *n;
+  husk_err *err = NULL;
+  char want[512];
+
+  CHECK (network_check_unprivileged (NULL, &err) == 0 && err == NULL);
+  for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+    {
+      n = parse_ok (&kinds[i].t);
+      snprintf (want, sizeof want, "annotation husk.net.0.type: %s needs "
+                "privilege (CAP_NET_ADMIN in the host's network namespace), "
+                "which rootless husk does not have; a rootless container can "
+                "share the host's network or have its own network namespace "
+                "with only loopback", kinds[i].kind);
+      CHECK (n && network_check_unprivileged (n, &err) < 0 && err
+             && strcmp (err->msg, want) == 0);
+      if (err && strcmp (err->msg, want) != 0)
+        fprintf (stderr, "  want: %s\n  got:  %s\n", want, err->msg);
+      husk_err_free (err);
+      err = NULL;
+      network_free (n);
+    }
+  cfg = make_config (&none, kvs, &ns, &lx);
+  lx.net_devices = &dev;
+  lx.n_net_devices = 1;
+  n = NULL;
+  CHECK (network_parse (cfg, &n, &err) == 0 && n
+         && network_check_unprivileged (n, &err) < 0 && err
+         && strcmp (err->msg, "config.json: linux.netDevices: moving host "
+                              "link dummy5 into the container needs privilege "
+                              "(CAP_NET_ADMIN in the host's network "
+                              "namespace), which rootless husk does not "
+                              "have") == 0);
+  husk_err_free (err);
+  network_free (n);
+}
+
 int
 main (void)
 {
@@ -413,6 +480,7 @@ main (void)
     run_case (&cases[i]);
   check_values ();
   check_net_devices ();
+  check_unprivileged ();
   printf ("network_test: %zu cases, %d failures\n", n, failures);
   return failures ? 1 : 0;
 }

@@ -1,0 +1,369 @@
+#!/usr/bin/env bats
+# Rootless husk: the suite's bundles run by unprivileged users.  huskrl1 has
+# subordinate ids (/etc/subuid, /etc/subgid), huskrl2 has none; both are made
+# here and removed at the end, with their subordinate ranges.  husk and the
+# bundle are copied where these users can read them (the tree may not be
+# traversable by others).  Each test's containers are checked gone by
+# lc_teardown, run as the users.  Every process costs a second or more in
+# the VM lane: the checks use shell builtins where they can.
+
+load helpers
+
+RL_USERS="huskrl1 huskrl2"
+# huskrl1's subordinate range: high, so that it meets no one else's
+RL_SUB_START=1879048192
+RL_SUB_COUNT=65536
+
+# Why this lane cannot run unprivileged user namespaces, or nothing.
+rl_userns_missing() {
+  local v=1 f=/proc/sys/kernel/unprivileged_userns_clone
+  [ ! -r $f ] || read -r v < $f
+  if [ "$v" = 0 ]; then
+    echo "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0)"
+    return
+  fi
+  read -r v < /proc/sys/user/max_user_namespaces
+  if [ "$v" = 0 ]; then
+    echo "user namespaces are disabled (user.max_user_namespaces = 0)"
+  elif ! command -v newuidmap > /dev/null; then
+    echo "newuidmap is not installed (Debian's uidmap package)"
+  fi
+}
+
+rl_remove_users() {
+  local u
+  for u in $RL_USERS; do
+    if id "$u" > /dev/null 2>&1; then
+      rm -rf "/tmp/husk-$(id -u "$u")"
+      userdel "$u" 2> /dev/null || true
+    fi
+  done
+  # userdel drops the users' subordinate ranges; make sure
+  sed -i '/^huskrl[12]:/d' /etc/subuid /etc/subgid
+}
+
+# Lets others traverse (not list) every directory from BATS_RUN_TMPDIR
+# down to $1, so the test users reach what is there.
+rl_open_path() {
+  local d=$1 dirs=()
+  while [ "$d" != "$BATS_RUN_TMPDIR" ] && [ "$d" != / ]; do
+    dirs+=("$d")
+    d=${d%/*}
+  done
+  chmod o+x "${dirs[@]}" "$BATS_RUN_TMPDIR"
+}
+
+setup_file() {
+  [ -z "$(rl_userns_missing)" ] || return 0
+  rl_remove_users
+  useradd -M -d /nonexistent -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 huskrl1
+  useradd -M -d /nonexistent -s /bin/sh -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 huskrl2
+  local last=$((RL_SUB_START + RL_SUB_COUNT - 1))
+  usermod --add-subuids "$RL_SUB_START-$last" --add-subgids "$RL_SUB_START-$last" huskrl1
+  # what the users run: husk and a copy of the bundle's rootfs
+  local d=$BATS_FILE_TMPDIR/rl
+  mkdir -p "$d"
+  cp "$HUSK" "$d/husk"
+  cp -a "$HUSK_BUNDLE_SRC" "$d/bundle"
+  chmod -R a+rX "$d"
+  rl_open_path "$d"
+}
+
+teardown_file() {
+  rl_remove_users
+}
+
+setup() {
+  local why
+  why=$(rl_userns_missing)
+  [ -z "$why" ] || skip_because "$why"
+  RL_USER=huskrl1
+  HUSK=$BATS_FILE_TMPDIR/rl/husk
+  HUSK_BUNDLE_SRC=$BATS_FILE_TMPDIR/rl/bundle
+  # each user's own corner of the test's directory: state, pid files, binds
+  RL_DIR=$BATS_TEST_TMPDIR/u
+  mkdir -p "$RL_DIR/huskrl1" "$RL_DIR/huskrl2"
+  chown huskrl1: "$RL_DIR/huskrl1"
+  chown huskrl2: "$RL_DIR/huskrl2"
+  rl_open_path "$RL_DIR"
+}
+
+teardown() {
+  [ -z "$(rl_userns_missing)" ] || return 0
+  local rc=0 left
+  # the leftover checks once, and as each user whose state holds something
+  for RL_USER in $RL_USERS; do
+    left=$(shopt -s nullglob; echo "$(husk_root)"/*)
+    [ -n "$left" ] || [ "$RL_USER" = huskrl1 ] || continue
+    lc_teardown || rc=1
+  done
+  [ -z "${RL_CG:-}" ] || rl_cgroup_remove
+  return $rc
+}
+
+# rl_as USER CMD...: CMD as USER, with the environment of a login (no
+# XDG_RUNTIME_DIR unless RL_XDG names one), in the cgroup delegated to it
+# when RL_CG names one (moved there by root, as a login would be).
+rl_as() {
+  local u=$1
+  shift
+  set -- setpriv --reuid="$u" --regid="$u" --init-groups --reset-env \
+    ${RL_XDG:+env XDG_RUNTIME_DIR=$RL_XDG} "$@"
+  if [ -n "${RL_CG:-}" ]; then
+    sh -c 'echo $$ > "$0/shell/cgroup.procs" && exec "$@"' "$RL_CG" "$@"
+  else
+    "$@"
+  fi
+}
+
+# The lifecycle helpers' husk and state dir, as the test's user.
+husk_root() {
+  echo "$RL_DIR/$RL_USER/state"
+}
+
+husk() {
+  rl_as "$RL_USER" "$HUSK" --root "$(husk_root)" "$@"
+}
+
+# Waits (up to 10 s) until host pid $1 is gone or a zombie.
+rl_wait_gone() {
+  local i stat
+  for ((i = 0; i < 100; i++)); do
+    read -r stat < "/proc/$1/stat" 2> /dev/null || return 0
+    [[ ${stat##*) } == Z* ]] && return 0
+    sleep 0.1
+  done
+  echo "process $1 is still there" >&2
+  return 1
+}
+
+rl_run() {
+  run husk run --bundle "$BUNDLE" "$1" < /dev/null
+  printf 'husk run as %s: status %s\n%s\n' "$RL_USER" "$status" "$output"
+}
+
+# "A B C" of whitespace-separated fields: a uid_map line as a string.
+rl_fields() {
+  local a b c
+  read -r a b c <<< "$1"
+  echo "$a $b $c"
+}
+
+@test "rootless: with subordinate ids, the user is root inside and its subordinate ids the rest" {
+  local uid gid
+  uid=$(id -u huskrl1)
+  gid=$(id -g huskrl1)
+  lc_bundle_sh 'cat /proc/self/uid_map /proc/self/gid_map; id -u; cat /proc/self/setgroups'
+  rl_run rl-map1
+  [ "$status" -eq 0 ]
+  # as podman maps: 0 -> the user, 1.. -> its subordinate range
+  [ "$(rl_fields "${lines[0]}")" = "0 $uid 1" ]
+  [ "$(rl_fields "${lines[1]}")" = "1 $RL_SUB_START $RL_SUB_COUNT" ]
+  [ "$(rl_fields "${lines[2]}")" = "0 $gid 1" ]
+  [ "$(rl_fields "${lines[3]}")" = "1 $RL_SUB_START $RL_SUB_COUNT" ]
+  [ "${lines[4]}" = 0 ]
+  # newgidmap mapped the groups: setgroups stays allowed
+  [ "${lines[5]}" = allow ]
+}
+
+@test "rootless: without subordinate ids, the user's own id alone, setgroups denied, the bundle's devpts gid=5 dropped; a time namespace" {
+  RL_USER=huskrl2
+  ! grep -q '^huskrl2:' /etc/subuid
+  # a time namespace takes the two-step spawn: made after the user's
+  lc_bundle_sh 'cat /proc/self/uid_map; cat /proc/self/setgroups; id -u; grep " /dev/pts devpts" /proc/mounts
+                grep boottime /proc/self/timens_offsets' \
+    '.linux.namespaces += [{"type": "time"}] | .linux.timeOffsets = {"boottime": {"secs": 86400, "nanosecs": 0}}'
+  [[ $(< "$BUNDLE/config.json") == *'"gid=5"'* ]]
+  rl_run rl-map2
+  [ "$status" -eq 0 ]
+  [ "$(rl_fields "${lines[0]}")" = "0 $(id -u huskrl2) 1" ]
+  [ "${#lines[@]}" -eq 5 ]
+  [ "${lines[1]}" = deny ]
+  [ "${lines[2]}" = 0 ]
+  [[ ${lines[3]} == "devpts /dev/pts devpts "* ]]
+  [ "$(rl_fields "${lines[4]}")" = "boottime 86400 0" ]
+}
+
+@test "rootless: create, start, exec, ps, kill, delete as either user; pause needs a delegated cgroup" {
+  local u pid
+  lc_bundle '.process.args = ["sleep", "100"]'
+  for u in huskrl1 huskrl2; do
+    RL_USER=$u
+    husk create --bundle "$BUNDLE" --pid-file "$RL_DIR/$u/pid" "rl-lc-$u" < /dev/null > /dev/null 2>&1 3>&-
+    husk start "rl-lc-$u"
+    pid=$(< "$RL_DIR/$u/pid")
+    # the init runs as the user on the host
+    [ "$(stat -c %u "/proc/$pid")" = "$(id -u $u)" ]
+    run husk exec "rl-lc-$u" sh -c 'echo $$ $(id -u); exit 3'
+    [ "$status" -eq 3 ]
+    # in the container's pid namespace (not its init) as its root
+    [[ $output =~ ^([0-9]+)\ 0$ ]]
+    [ "${BASH_REMATCH[1]}" -gt 1 ] && [ "${BASH_REMATCH[1]}" -lt 100 ]
+    husk exec --detach "rl-lc-$u" sleep 50
+    run husk ps --format json "rl-lc-$u"
+    [ "$status" -eq 0 ]
+    [[ $output =~ ^\[$pid,[0-9]+\]$|^\[[0-9]+,$pid\]$ ]]
+    # no cgroup here (none is delegated): pause says why it cannot
+    run husk pause "rl-lc-$u"
+    [ "$status" -eq 1 ]
+    [[ $output == *"has no cgroup (created with --cgroup-manager=disabled, or rootless where no cgroup is delegated to the user)"* ]]
+    husk kill "rl-lc-$u" KILL
+    rl_wait_gone "$pid"
+    husk delete "rl-lc-$u"
+    [ -z "$(husk list -q)" ]
+  done
+}
+
+@test "rootless: a read-only rootfs; files made in binds belong to the user (or its subordinate ids); nothing beyond what it could write" {
+  local mine=$RL_DIR/huskrl1/mine roots=$RL_DIR/roots
+  mkdir "$mine" "$roots"   # root's, 0755
+  chown huskrl1: "$mine"
+  # mount points the rootfs has: the user cannot make any in root's rootfs
+  lc_bundle_sh 'touch /ro 2>&1; echo a > /out/byroot; echo b > /out/by1000 && chown 1000:1000 /out/by1000;
+             echo c > /home/x 2>&1; echo end' \
+    ".mounts += [{\"destination\": \"/out\", \"type\": \"bind\", \"source\": \"$mine\", \"options\": [\"rbind\", \"rw\"]},
+                 {\"destination\": \"/home\", \"type\": \"bind\", \"source\": \"$roots\", \"options\": [\"rbind\", \"rw\"]}]
+    | .process.capabilities |= with_entries(.value += [\"CAP_CHOWN\"])"
+  [[ $(< "$BUNDLE/config.json") == *'"readonly": true'* ]]
+  rl_run rl-bind
+  [ "$status" -eq 0 ]
+  [[ ${lines[0]} == *"/ro: Read-only file system" ]]
+  [[ ${lines[1]} == *"/home/x: Permission denied" ]]
+  [ "${lines[2]}" = end ]
+  [ "$(stat -c %u:%g "$mine/byroot" "$mine/by1000")" = "$(id -u huskrl1):$(id -g huskrl1)
+$((RL_SUB_START + 999)):$((RL_SUB_START + 999))" ]
+  [ ! -e "$roots/x" ]
+}
+
+@test "rootless: state under \$XDG_RUNTIME_DIR/husk, else /tmp/husk-UID, which must be the user's own" {
+  local uid xdg=$RL_DIR/huskrl2/xdg
+  uid=$(id -u huskrl2)
+  RL_USER=huskrl2
+  lc_bundle '.process.args = ["sleep", "100"]'
+  mkdir -m 0700 "$xdg"
+  chown huskrl2: "$xdg"
+  RL_XDG=$xdg rl_as huskrl2 "$HUSK" create --bundle "$BUNDLE" rl-xdg < /dev/null > /dev/null 2>&1 3>&-
+  [ -f "$xdg/husk/rl-xdg/state.json" ]
+  RL_XDG=$xdg rl_as huskrl2 "$HUSK" delete --force rl-xdg
+  [ ! -e "$xdg/husk/rl-xdg" ]
+
+  rm -rf "/tmp/husk-$uid"
+  rl_as huskrl2 "$HUSK" create --bundle "$BUNDLE" rl-tmp < /dev/null > /dev/null 2>&1 3>&-
+  [ -f "/tmp/husk-$uid/rl-tmp/state.json" ]
+  [ "$(stat -c %u:%a "/tmp/husk-$uid" "$xdg/husk")" = "$uid:700
+$uid:700" ]
+  rl_as huskrl2 "$HUSK" delete --force rl-tmp
+  # someone else's directory there is refused, and nothing is made in it
+  rm -rf "/tmp/husk-$uid"
+  mkdir -m 0755 "/tmp/husk-$uid"
+  run rl_as huskrl2 "$HUSK" run --bundle "$BUNDLE" rl-tmp2 < /dev/null
+  rmdir "/tmp/husk-$uid"
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ $output == *"the state directory /tmp/husk-$uid belongs to uid 0 with mode 0755, not to uid $uid with mode 0700"* ]]
+}
+
+@test "rootless: refusals name what is missing: subordinate ids, delegation, privilege for a netdev type" {
+  RL_USER=huskrl2
+  lc_bundle '.linux.namespaces += [{"type": "user"}]
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 1879048192, "size": 65536}]
+    | .linux.gidMappings = .linux.uidMappings'
+  rl_run rl-ref1
+  [ "$status" -eq 1 ]
+  [[ $output == *"linux.uidMappings: host uids 1879048192-1879113727 are not subordinate uids of user huskrl2 (/etc/subuid gives it none)"* ]]
+
+  lc_bundle '.linux.resources.memory.limit = 33554432 | .linux.resources.pids.limit = 20'
+  rl_run rl-ref2
+  [ "$status" -eq 1 ]
+  [[ $output == *"rootless: linux.resources asks for limits (pids, memory), which need a cgroup v2 subtree delegated to uid $(id -u huskrl2)"* ]]
+  [[ $output == *"Delegate=yes"* ]]
+
+  # every kind is refused by name (tests/unit/network_test.c); here, wired in
+  lc_bundle '.annotations = {"husk.net.0.type": "veth", "husk.net.0.bridge": "rlbr0"}'
+  rl_run rl-ref3
+  [ "$status" -eq 1 ]
+  [[ $output == *"annotation husk.net.0.type: a bridge (veth on host bridge rlbr0) needs privilege (CAP_NET_ADMIN in the host's network namespace), which rootless husk does not have"* ]]
+  # nothing was left: no state, no container
+  [ -z "$(ls "$(husk_root)")" ]
+}
+
+@test "rootless: husk spec --rootless writes a config the user runs as is (single-id maps, the host's network)" {
+  RL_USER=huskrl2
+  local spec=$RL_DIR/huskrl2/spec
+  mkdir "$spec"
+  chown huskrl2: "$spec"
+  husk spec --rootless --bundle "$spec"
+  jq --arg r "$HUSK_BUNDLE_SRC/rootfs" --arg m "$(lc_mark)" \
+    '.root.path = $r | .process.terminal = false | .process.env += [$m]
+     | .process.args = ["sh", "-c", "cat /proc/self/uid_map; readlink /proc/self/ns/net; readlink /proc/self/ns/user"]' \
+    "$spec/config.json" > "$RL_DIR/c.json"
+  cat "$RL_DIR/c.json" > "$spec/config.json"
+  run husk run --bundle "$spec" rl-spec < /dev/null
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "$(rl_fields "${lines[0]}")" = "0 $(id -u huskrl2) 1" ]
+  [ "${lines[1]}" = "$(readlink /proc/self/ns/net)" ]
+  [ "${lines[2]}" != "$(readlink /proc/self/ns/user)" ]
+}
+
+# ---------- a delegated cgroup (the VM lane) ----------
+
+rl_cgroup_remove() {
+  local d
+  for d in "$RL_CG"/*/; do
+    [ ! -d "$d" ] || rmdir "$d" 2> /dev/null || true
+  done
+  rmdir "$RL_CG" 2> /dev/null || true
+}
+
+# The value of key $2 in the flat keyed cgroup file $1.
+rl_key() {
+  local k v
+  while read -r k v; do
+    [ "$k" != "$2" ] || { echo "$v"; return; }
+  done < "$1"
+}
+
+@test "rootless: in a cgroup delegated to the user, memory and pids limits hold; update, pause, resume" {
+  local mnt=/sys/fs/cgroup have c pid v
+  [ "$(stat -fc %T $mnt)" = cgroup2fs ] || skip_because "cgroup v2 is not the only hierarchy here (hybrid host): no controllers to delegate"
+  read -r have < $mnt/cgroup.controllers
+  for c in memory pids; do
+    [[ " $have " == *" $c "* ]] || skip_because "cgroup v2 at $mnt lacks the $c controller"
+  done
+  # what systemd's Delegate=yes does: the user owns a cgroup (its directory,
+  # cgroup.procs, cgroup.subtree_control, cgroup.threads) whose parent passes
+  # it the controllers, and its shell lives in a leaf below it
+  echo "+memory +pids" > $mnt/cgroup.subtree_control
+  RL_CG=$mnt/husk-rl-$$
+  mkdir "$RL_CG" "$RL_CG/shell"
+  chown huskrl1: "$RL_CG" "$RL_CG"/cgroup.{procs,subtree_control,threads} "$RL_CG/shell" "$RL_CG/shell/cgroup.procs"
+  lc_bundle '.process.args = ["sleep", "100"]
+    | .linux.resources.memory = {"limit": 33554432, "swap": 33554432} | .linux.resources.pids.limit = 8'
+  husk create --bundle "$BUNDLE" --pid-file "$RL_DIR/huskrl1/pid" rl-cg < /dev/null > /dev/null 2>&1 3>&-
+  husk start rl-cg
+  # beside husk's own cgroup, as with root, with the limits
+  pid=$(< "$RL_DIR/huskrl1/pid")
+  read -r v < "$RL_CG/rl-cg/cgroup.procs"
+  [ "$v" = "$pid" ]
+  read -r v < "$RL_CG/rl-cg/memory.max"
+  [ "$v" = 33554432 ]
+  read -r v < "$RL_CG/rl-cg/pids.max"
+  [ "$v" = 8 ]
+  # and they hold: 64 MiB is OOM-killed; the 8th process cannot fork
+  run husk exec rl-cg dd if=/dev/zero of=/dev/null bs=64M count=1
+  [ "$status" -eq 137 ]
+  [ "$(rl_key "$RL_CG/rl-cg/memory.events" oom_kill)" -ge 1 ]
+  run husk exec rl-cg sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 5 & done; wait'
+  [ "$(rl_key "$RL_CG/rl-cg/pids.events" max)" -ge 1 ]
+  # update, pause and resume work on it too
+  husk update --pids-limit 9 rl-cg
+  read -r v < "$RL_CG/rl-cg/pids.max"
+  [ "$v" = 9 ]
+  husk pause rl-cg
+  [ "$(rl_key "$RL_CG/rl-cg/cgroup.events" frozen)" = 1 ]
+  husk resume rl-cg
+  [ "$(rl_key "$RL_CG/rl-cg/cgroup.events" frozen)" = 0 ]
+  husk delete --force rl-cg
+  [ ! -d "$RL_CG/rl-cg" ]
+}
