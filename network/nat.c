@@ -87,6 +87,12 @@ nft_load (husk_err **err)
   return &api;
 }
 
+int
+nat_prepare (husk_err **err)
+{
+  return nft_load (err) ? 0 : -1;
+}
+
 static int
 nft_run (const char *cmds, const char *what, husk_err **err)
 {
