@@ -9,12 +9,32 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
-PKGS := libseccomp libcap libnl-3.0 libnl-route-3.0 yajl libnftables
+# libnftables is only compiled against: network/nat.c dlopens it when a
+# network asks for NAT, so that no other command pays for loading it.
+LINK_PKGS := libseccomp libcap libnl-route-3.0 libnl-3.0 yajl
+PKGS := $(LINK_PKGS) libnftables
+# The libraries found through pkg-config are linked statically where their
+# -dev package ships the archive (Debian's do; yajl's is libyajl_s.a), and
+# everything binds at load (-z now): each shared object costs every husk
+# command its mapping, relocation and page faults, which on a virtualised
+# host are most of a `husk run` (bench/README.md).  STATIC_DEPS=0 links
+# them shared.
+STATIC_DEPS ?= 1
+LDFLAGS ?= -Wl,-O1,-z,now
 VERSION := 0.1.0
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifeq ($(STATIC_DEPS),1)
+static_or_l = $(firstword $(wildcard $(2)/lib$(1).a $(2)/lib$(1)_s.a) -l$(1))
+pkg_static = $(foreach l,$(patsubst -l%,%,$(shell pkg-config --libs-only-l $(1) 2>/dev/null)),\
+	$(call static_or_l,$(l),$(shell pkg-config --variable=libdir $(1) 2>/dev/null)))
+PKG_LIBS = $(foreach p,$(LINK_PKGS),$(call pkg_static,$(p))) \
+	$(sort $(filter-out $(shell pkg-config --libs-only-l $(LINK_PKGS) 2>/dev/null),\
+	  $(shell pkg-config --static --libs-only-l $(LINK_PKGS) 2>/dev/null)))
+else
+PKG_LIBS = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
+endif
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -47,7 +67,7 @@ FUZZ_BINS := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_seccomp
 all: $(BUILD)/husk
 
 $(BUILD)/husk: $(OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # version.h (HUSK_VERSION, HUSK_COMMIT) changes only when the version or
 # commit does, so a new commit rebuilds just the files that include it.

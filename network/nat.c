@@ -2,7 +2,15 @@
  * nftables through libnftables.  Each container gets a table of its own,
  * inet husk_<hash of id>, with NAT chains on the hooks: removing the table
  * removes every rule of the container at once, and no other table is
- * touched. */
+ * touched.
+ *
+ * libnftables is opened with dlopen here, on the first NAT rule, not
+ * linked: it and the five libraries it pulls in (libnftnl, libmnl,
+ * libxtables, libjansson, libgmp) cost every husk command ~80 page faults
+ * and a fifth of a `husk run` on a machine where faults are dear, though
+ * only networks with masquerade or ports use it.  The header still gives
+ * the types, so a changed signature fails the build. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -22,25 +30,92 @@ table_name (const char *id, char out[32])
   snprintf (out, 32, "husk_%016llx", (unsigned long long) h);
 }
 
+#define NFT_LIB "libnftables.so.1"
+
+struct nft_api
+{
+  typeof (nft_ctx_new) *ctx_new;
+  typeof (nft_ctx_free) *ctx_free;
+  typeof (nft_ctx_buffer_output) *buffer_output;
+  typeof (nft_ctx_buffer_error) *buffer_error;
+  typeof (nft_ctx_get_error_buffer) *get_error_buffer;
+  typeof (nft_run_cmd_from_buffer) *run_cmd_from_buffer;
+};
+
+/* The library stays loaded for the rest of the (short) process. */
+static const struct nft_api *
+nft_load (husk_err **err)
+{
+  static struct nft_api api;
+  static const struct
+  {
+    const char *name;
+    void **slot;
+  } syms[] = {
+    { "nft_ctx_new", (void **) &api.ctx_new },
+    { "nft_ctx_free", (void **) &api.ctx_free },
+    { "nft_ctx_buffer_output", (void **) &api.buffer_output },
+    { "nft_ctx_buffer_error", (void **) &api.buffer_error },
+    { "nft_ctx_get_error_buffer", (void **) &api.get_error_buffer },
+    { "nft_run_cmd_from_buffer", (void **) &api.run_cmd_from_buffer },
+  };
+  static void *lib;
+  const char *e;
+
+  if (lib != NULL)
+    return &api;
+  lib = dlopen (NFT_LIB, RTLD_NOW | RTLD_LOCAL);
+  if (lib == NULL)
+    {
+      e = dlerror ();
+      husk_error (err, 0,
+                  "nat: masquerade and ports need " NFT_LIB
+                  " (Debian's libnftables1): %s",
+                  e ? e : "cannot load it");
+      return NULL;
+    }
+  for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++)
+    if ((*syms[i].slot = dlsym (lib, syms[i].name)) == NULL)
+      {
+        e = dlerror ();
+        husk_error (err, 0, "nat: " NFT_LIB ": %s",
+                    e ? e : syms[i].name);
+        dlclose (lib);
+        lib = NULL;
+        return NULL;
+      }
+  return &api;
+}
+
+int
+nat_prepare (husk_err **err)
+{
+  return nft_load (err) ? 0 : -1;
+}
+
 static int
 nft_run (const char *cmds, const char *what, husk_err **err)
 {
-  struct nft_ctx *nft = nft_ctx_new (NFT_CTX_DEFAULT);
+  const struct nft_api *nft = nft_load (err);
+  struct nft_ctx *ctx;
   int r;
 
   if (nft == NULL)
+    return -1;
+  ctx = nft->ctx_new (NFT_CTX_DEFAULT);
+  if (ctx == NULL)
     return husk_error (err, ENOMEM, "nftables: %s", what);
-  nft_ctx_buffer_output (nft);
-  nft_ctx_buffer_error (nft);
-  r = nft_run_cmd_from_buffer (nft, cmds);
+  nft->buffer_output (ctx);
+  nft->buffer_error (ctx);
+  r = nft->run_cmd_from_buffer (ctx, cmds);
   if (r != 0)
     {
-      const char *e = nft_ctx_get_error_buffer (nft);
+      const char *e = nft->get_error_buffer (ctx);
       size_t len = e ? strcspn (e, "\n") : 0;
       husk_error (err, 0, "nftables: %s: %.*s", what, (int) len,
                   len ? e : "failed");
     }
-  nft_ctx_free (nft);
+  nft->ctx_free (ctx);
   return r != 0 ? -1 : 0;
 }
 

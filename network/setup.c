@@ -147,9 +147,9 @@ setup_veth (struct ctx *c, const struct husk_net_if *nif,
         }
     }
   if (nif->masquerade || nif->n_ports)
-    return note (c, err, "nat\n") < 0 ? -1
-                                       : nat_add (c->id, nif, addrs, n_addrs,
-                                                  err);
+    return nat_prepare (err) < 0 || note (c, err, "nat\n") < 0
+               ? -1
+               : nat_add (c->id, nif, addrs, n_addrs, err);
   return 0;
 }
 

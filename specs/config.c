@@ -246,17 +246,17 @@ parse_top (const char *buf, size_t len, const char *name, size_t size,
            top_fn parse, free_fn release, void **out, husk_err **err)
 {
   struct jw w;
-  yajl_val top;
+  struct jw_tree tree;
   void *doc;
   int r;
 
   *out = NULL;
   jw_init (&w, name, err);
-  if (jw_parse_tree (&w, buf, len, &top) < 0)
+  if (jw_parse_tree (&w, buf, len, &tree) < 0)
     return -1;
   doc = calloc (1, size);
-  r = doc ? parse (&w, top, doc) : jw_oom (&w);
-  yajl_tree_free (top);
+  r = doc ? parse (&w, tree.top, doc) : jw_oom (&w);
+  jw_tree_free (&tree);
   if (r < 0)
     {
       release (doc);

@@ -21,87 +21,266 @@ jw_init (struct jw *w, const char *name, husk_err **err)
   w->path[0] = '\0';
 }
 
-/* ---------- text check ---------- */
+/* ---------- the tree ----------
+ *
+ * One pass of yajl's event parser checks the text (depth, number of values,
+ * NUL characters in strings) and builds the tree.  The nodes are
+ * yajl_tree's own struct, so the walkers read them as before, but they
+ * live in a few large blocks: yajl_tree_parse, after a first pass to
+ * check, spent some 90 KB in 2,000 small allocations on the 14 KB config
+ * `husk spec` writes, and every fresh page of heap is a page fault, which
+ * on a virtualised host is dear.  Numbers keep only their text (number.r,
+ * flags 0): the walkers convert it themselves. */
 
-struct scan {
-  unsigned depth;
-  size_t values;
-  bool too_deep, too_many, nul;
+#define BLOCK_MIN 16384
+
+struct jw_block
+{
+  struct jw_block *next;
+  size_t used, size;
+  max_align_t data[];
 };
 
-/* Every value costs yajl_tree some 50 to 100 bytes: a 16 MB file of
- * "[0,0,0,..." would take more than half a gigabyte as a tree. */
-static int
-scan_value (struct scan *s)
+struct build
 {
-  if (++s->values > JW_MAX_VALUES)
+  unsigned depth;
+  size_t values;
+  bool too_deep, too_many, nul, oom;
+  struct jw_block *blocks;
+  /* The members of the open containers, innermost last, each with its key
+   * (NULL in arrays); open[d] is where the members of depth d begin. */
+  yajl_val *vals;
+  const char **keys;
+  size_t n, cap;
+  const char *key;
+  yajl_val cont[JW_MAX_DEPTH + 1];
+  size_t open[JW_MAX_DEPTH + 1];
+  yajl_val top;
+};
+
+static void *
+arena_alloc (struct build *b, size_t size)
+{
+  struct jw_block *blk = b->blocks;
+  void *p;
+
+  size = (size + 7) & ~(size_t) 7;
+  if (blk == NULL || blk->size - blk->used < size)
     {
-      s->too_many = true;
-      return 0;
+      size_t want = size > BLOCK_MIN ? size : BLOCK_MIN;
+      blk = malloc (sizeof *blk + want);
+      if (blk == NULL)
+        {
+          b->oom = true;
+          return NULL;
+        }
+      blk->next = b->blocks;
+      blk->used = 0;
+      blk->size = want;
+      b->blocks = blk;
     }
+  p = (char *) blk->data + blk->used;
+  blk->used += size;
+  return p;
+}
+
+static char *
+arena_str (struct build *b, const void *s, size_t len)
+{
+  char *p = arena_alloc (b, len + 1);
+
+  if (p)
+    {
+      memcpy (p, s, len);
+      p[len] = '\0';
+    }
+  return p;
+}
+
+static yajl_val
+node (struct build *b, yajl_type type)
+{
+  yajl_val v;
+
+  if (++b->values > JW_MAX_VALUES)
+    {
+      b->too_many = true;
+      return NULL;
+    }
+  v = arena_alloc (b, sizeof *v);
+  if (v)
+    {
+      memset (v, 0, sizeof *v);
+      v->type = type;
+    }
+  return v;
+}
+
+/* v becomes a member of the innermost open container (or the top). */
+static int
+add (struct build *b, yajl_val v)
+{
+  if (v == NULL)
+    return 0;
+  if (b->depth == 0)
+    {
+      b->top = v;
+      return 1;
+    }
+  if (b->n == b->cap)
+    {
+      size_t cap = b->cap ? 2 * b->cap : 256;
+      yajl_val *vals = realloc (b->vals, cap * sizeof *vals);
+      if (vals)
+        b->vals = vals;
+      const char **keys = vals ? realloc (b->keys, cap * sizeof *keys) : NULL;
+      if (keys == NULL)
+        {
+          b->oom = true;
+          return 0;
+        }
+      b->keys = keys;
+      b->cap = cap;
+    }
+  b->keys[b->n] = b->key;
+  b->vals[b->n++] = v;
+  b->key = NULL;
   return 1;
 }
 
 static int
-scan_null (void *ctx)
+on_null (void *ctx)
 {
-  return scan_value (ctx);
+  struct build *b = ctx;
+  return add (b, node (b, yajl_t_null));
 }
 
 static int
-scan_bool (void *ctx, int b)
+on_bool (void *ctx, int t)
 {
-  return scan_value (ctx);
+  struct build *b = ctx;
+  return add (b, node (b, t ? yajl_t_true : yajl_t_false));
 }
 
 static int
-scan_number (void *ctx, const char *n, size_t len)
+on_number (void *ctx, const char *s, size_t len)
 {
-  return scan_value (ctx);
+  struct build *b = ctx;
+  yajl_val v = node (b, yajl_t_number);
+
+  if (v && (v->u.number.r = arena_str (b, s, len)) == NULL)
+    return 0;
+  return add (b, v);
 }
 
-static int
-scan_open (void *ctx)
-{
-  struct scan *s = ctx;
-  if (++s->depth > JW_MAX_DEPTH)
-    {
-      s->too_deep = true;
-      return 0;
-    }
-  return scan_value (s);
-}
-
-static int
-scan_close (void *ctx)
-{
-  ((struct scan *) ctx)->depth--;
-  return 1;
-}
-
-/* The tree keeps strings NUL-terminated: an embedded NUL would silently cut
- * a path or an argument short, so such a document is refused. */
-static int
-scan_string (void *ctx, const unsigned char *s, size_t len)
+/* Strings stay NUL-terminated: an embedded NUL would silently cut a path or
+ * an argument short, so such a document is refused. */
+static char *
+text (struct build *b, const unsigned char *s, size_t len)
 {
   if (memchr (s, '\0', len))
     {
-      ((struct scan *) ctx)->nul = true;
-      return 0;
+      b->nul = true;
+      return NULL;
     }
-  return scan_value (ctx);
+  return arena_str (b, s, len);
 }
 
-static const yajl_callbacks scan_callbacks = {
-  .yajl_null = scan_null,
-  .yajl_boolean = scan_bool,
-  .yajl_number = scan_number,
-  .yajl_string = scan_string,
-  .yajl_map_key = scan_string,
-  .yajl_start_map = scan_open,
-  .yajl_end_map = scan_close,
-  .yajl_start_array = scan_open,
-  .yajl_end_array = scan_close,
+static int
+on_string (void *ctx, const unsigned char *s, size_t len)
+{
+  struct build *b = ctx;
+  yajl_val v = node (b, yajl_t_string);
+
+  if (v && (v->u.string = text (b, s, len)) == NULL)
+    return 0;
+  return add (b, v);
+}
+
+static int
+on_key (void *ctx, const unsigned char *s, size_t len)
+{
+  struct build *b = ctx;
+  return (b->key = text (b, s, len)) != NULL;
+}
+
+static int
+on_open (struct build *b, yajl_type type)
+{
+  yajl_val v;
+
+  if (b->depth == JW_MAX_DEPTH)
+    {
+      b->too_deep = true;
+      return 0;
+    }
+  v = node (b, type);
+  if (!add (b, v))
+    return 0;
+  b->depth++;
+  b->cont[b->depth] = v;
+  b->open[b->depth] = b->n;
+  return 1;
+}
+
+static int
+on_open_map (void *ctx)
+{
+  return on_open (ctx, yajl_t_object);
+}
+
+static int
+on_open_array (void *ctx)
+{
+  return on_open (ctx, yajl_t_array);
+}
+
+static int
+on_close (void *ctx)
+{
+  struct build *b = ctx;
+  yajl_val v = b->cont[b->depth];
+  size_t from = b->open[b->depth], len = b->n - from;
+  yajl_val *vals = NULL;
+
+  if (len)
+    {
+      vals = arena_alloc (b, len * sizeof *vals);
+      if (vals == NULL)
+        return 0;
+      memcpy (vals, b->vals + from, len * sizeof *vals);
+    }
+  if (v->type == yajl_t_array)
+    {
+      v->u.array.values = vals;
+      v->u.array.len = len;
+    }
+  else
+    {
+      const char **keys = NULL;
+      if (len && (keys = arena_alloc (b, len * sizeof *keys)) == NULL)
+        return 0;
+      if (len)
+        memcpy (keys, b->keys + from, len * sizeof *keys);
+      v->u.object.keys = keys;
+      v->u.object.values = vals;
+      v->u.object.len = len;
+    }
+  b->n = from;
+  b->depth--;
+  return 1;
+}
+
+static const yajl_callbacks build_callbacks = {
+  .yajl_null = on_null,
+  .yajl_boolean = on_bool,
+  .yajl_number = on_number,
+  .yajl_string = on_string,
+  .yajl_map_key = on_key,
+  .yajl_start_map = on_open_map,
+  .yajl_end_map = on_close,
+  .yajl_start_array = on_open_array,
+  .yajl_end_array = on_close,
 };
 
 static void
@@ -119,21 +298,23 @@ line_col (const char *buf, size_t off, size_t *line, size_t *col)
 }
 
 static int
-scan_error (struct jw *w, yajl_handle h, const struct scan *s,
-            const char *buf, size_t len, size_t off)
+build_error (struct jw *w, yajl_handle h, const struct build *b,
+             const char *buf, size_t len, size_t off)
 {
   size_t line, col;
 
+  if (b->oom)
+    return jw_oom (w);
   if (off > len)
     off = len;
   line_col (buf, off, &line, &col);
-  if (s->too_deep)
+  if (b->too_deep)
     return jw_fail (w, "JSON nested more than %d levels deep at line %zu, "
                     "column %zu", JW_MAX_DEPTH, line, col);
-  if (s->too_many)
+  if (b->too_many)
     return jw_fail (w, "more than %d JSON values, at line %zu, column %zu",
                     JW_MAX_VALUES, line, col);
-  if (s->nul)
+  if (b->nul)
     return jw_fail (w, "string with a NUL character (\\u0000) at line %zu, "
                     "column %zu", line, col);
 
@@ -149,27 +330,6 @@ scan_error (struct jw *w, yajl_handle h, const struct scan *s,
   return -1;
 }
 
-static int
-check_text (struct jw *w, const char *buf, size_t len)
-{
-  struct scan s = { 0 };
-  yajl_handle h = yajl_alloc (&scan_callbacks, NULL, &s);
-  int ret = 0;
-
-  if (h == NULL)
-    return jw_oom (w);
-  /* yajl counts the offending token as consumed: point at its last byte */
-  if (yajl_parse (h, (const unsigned char *) buf, len) != yajl_status_ok)
-    {
-      size_t consumed = yajl_get_bytes_consumed (h);
-      ret = scan_error (w, h, &s, buf, len, consumed ? consumed - 1 : 0);
-    }
-  else if (yajl_complete_parse (h) != yajl_status_ok)
-    ret = scan_error (w, h, &s, buf, len, len);
-  yajl_free (h);
-  return ret;
-}
-
 static bool
 blank (const char *buf, size_t len)
 {
@@ -179,35 +339,50 @@ blank (const char *buf, size_t len)
   return true;
 }
 
-int
-jw_parse_tree (struct jw *w, const char *buf, size_t len, yajl_val *out)
+void
+jw_tree_free (struct jw_tree *t)
 {
-  cleanup_free char *text = NULL;
-  char why[256] = "";
-  yajl_val top;
+  for (struct jw_block *blk = t->blocks, *next; blk; blk = next)
+    {
+      next = blk->next;
+      free (blk);
+    }
+  t->blocks = NULL;
+  t->top = NULL;
+}
 
-  *out = NULL;
+int
+jw_parse_tree (struct jw *w, const char *buf, size_t len, struct jw_tree *out)
+{
+  struct build b = { 0 };
+  yajl_handle h;
+  int r = 0;
+
+  out->top = NULL;
+  out->blocks = NULL;
   if (blank (buf, len))
     return jw_fail (w, "empty document: expected a JSON object");
-  if (check_text (w, buf, len) < 0)
-    return -1;
-  /* yajl_tree_parse wants a C string; the check above refused NULs. */
-  text = malloc (len + 1);
-  if (text == NULL)
+  h = yajl_alloc (&build_callbacks, NULL, &b);
+  if (h == NULL)
     return jw_oom (w);
-  memcpy (text, buf, len);
-  text[len] = '\0';
-  top = yajl_tree_parse (text, why, sizeof why);
-  if (top == NULL)
-    return jw_fail (w, "invalid JSON: %s", why[0] ? why : "out of memory");
-  if (!YAJL_IS_OBJECT (top))
+  /* yajl counts the offending token as consumed: point at its last byte */
+  if (yajl_parse (h, (const unsigned char *) buf, len) != yajl_status_ok)
     {
-      jw_expected (w, "a JSON object", top);
-      yajl_tree_free (top);
-      return -1;
+      size_t consumed = yajl_get_bytes_consumed (h);
+      r = build_error (w, h, &b, buf, len, consumed ? consumed - 1 : 0);
     }
-  *out = top;
-  return 0;
+  else if (yajl_complete_parse (h) != yajl_status_ok)
+    r = build_error (w, h, &b, buf, len, len);
+  yajl_free (h);
+  free (b.vals);
+  free (b.keys);
+  out->blocks = b.blocks;
+  out->top = b.top;
+  if (r == 0 && !YAJL_IS_OBJECT (out->top))
+    r = jw_expected (w, "a JSON object", out->top);
+  if (r < 0)
+    jw_tree_free (out);
+  return r;
 }
 
 /* ---------- paths and errors ---------- */

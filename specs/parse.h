@@ -19,8 +19,8 @@
 
 #include "specs.h"
 
-/* Documents nested deeper than this are refused before yajl_tree builds
- * them: yajl_tree_free recurses, and no OCI document needs more than ~8. */
+/* Documents nested deeper than this are refused (no OCI document needs more
+ * than ~8; the walkers recurse). */
 #define JW_MAX_DEPTH 64
 /* And with more values than this (a busy config has a few thousand). */
 #define JW_MAX_VALUES 1000000
@@ -34,9 +34,19 @@ struct jw {
 
 void jw_init (struct jw *w, const char *name, husk_err **err);
 
+/* A document's tree: yajl_tree's nodes, in blocks of their own (json.c). */
+struct jw_block;
+struct jw_tree {
+  yajl_val top;
+  struct jw_block *blocks;
+};
+
 /* Checks the text (syntax, depth, NUL characters in strings) and builds the
- * tree; the top value must be an object. */
-int jw_parse_tree (struct jw *w, const char *buf, size_t len, yajl_val *out);
+ * tree in one pass; the top value must be an object.  Numbers keep only
+ * their text (u.number.r). */
+int jw_parse_tree (struct jw *w, const char *buf, size_t len,
+                   struct jw_tree *out);
+void jw_tree_free (struct jw_tree *t);
 
 /* Path building: each returns the length to give back to jw_pop(). */
 size_t jw_push_key (struct jw *w, const char *key);

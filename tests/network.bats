@@ -190,6 +190,21 @@ bridge_net() { # $1: index of the container, $2: extra annotations
   ! grep -q husk_ "$BATS_TEST_TMPDIR/tables"
 }
 
+@test "network: NAT without libnftables fails plainly and leaves nothing" {
+  local lib
+  # husk dlopens the library for NAT only: hidden from this create alone
+  lib=$(ldconfig -p | awk '$1 == "libnftables.so.1" { print $NF; exit }')
+  [ -n "$lib" ] || skip_because "libnftables.so.1 is not installed, nothing to hide"
+  nt_bundle "$(bridge_net 2 '"husk.net.0.masquerade": "true"')"
+  run unshare -m --propagation private sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
+    sh "$lib" nsenter --net="/run/netns/$NET_HOST" "$HUSK" --root "$(husk_root)" \
+    create --bundle "$BUNDLE" nonft
+  [ "$status" -eq 1 ]
+  [[ $output == *"husk.net.0"*"masquerade and ports need libnftables.so.1"* ]]
+  [ -z "$(husk_state_ids)" ]
+  [ -z "$(nt_in "$NET_HOST" ip -o link show master huskbr0)" ]
+}
+
 @test "network: 20 containers created in parallel from one pool get distinct addresses, all released" {
   local pool='"husk.net.0.type": "veth", "husk.net.0.bridge": "huskbr1", "husk.net.0.pool": "10.199.8.0/24,fd00:8::/64", "husk.net.0.gateway": "10.199.8.1,fd00:8::1"'
   nt_bundle "{$pool}"
