@@ -25,6 +25,9 @@ VERSION := 0.1.0
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# The sanitizer builds link them shared: their reports then name the library
+# a frame is in (tests/fuzz/lsan.supp suppresses a libseccomp leak by it).
+PKG_SHARED_LIBS = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
 ifeq ($(STATIC_DEPS),1)
 static_or_l = $(firstword $(wildcard $(2)/lib$(1).a $(2)/lib$(1)_s.a) -l$(1))
 pkg_static = $(foreach l,$(patsubst -l%,%,$(shell pkg-config --libs-only-l $(1) 2>/dev/null)),\
@@ -33,7 +36,7 @@ PKG_LIBS = $(foreach p,$(LINK_PKGS),$(call pkg_static,$(p))) \
 	$(sort $(filter-out $(shell pkg-config --libs-only-l $(LINK_PKGS) 2>/dev/null),\
 	  $(shell pkg-config --static --libs-only-l $(LINK_PKGS) 2>/dev/null)))
 else
-PKG_LIBS = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
+PKG_LIBS = $(PKG_SHARED_LIBS)
 endif
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
@@ -90,20 +93,20 @@ $(BUILD)/san/%.o: %.c | $(BUILD)/version.h
 
 $(BUILD)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -o $@ $^ $(PKG_SHARED_LIBS)
 
 unit: $(UNIT_BINS)
 
-# Keep the sanitizer objects between runs (make would delete them as
+# Keep the sanitizer and fuzzer objects between runs (make would delete them as
 # intermediates of the pattern rule).
-.SECONDARY: $(SAN_LIB_OBJS)
+.SECONDARY: $(SAN_LIB_OBJS) $(FUZZ_OBJS)
 
 $(BUILD)/fuzz/obj/%.o: %.c | $(BUILD)/version.h
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
-	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(PKG_SHARED_LIBS)
 
 fuzz: $(FUZZ_BINS)
 	@tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
