@@ -28,7 +28,9 @@ setup_file() {
   export PM_PARENT_CGS=
   local h
   for h in /sys/fs/cgroup /sys/fs/cgroup/*/; do
-    [ -e "${h%/}/cgroup.procs" ] && [ ! -d "${h%/}/libpod_parent" ] && PM_PARENT_CGS="$PM_PARENT_CGS ${h%/}/libpod_parent"
+    if [ -e "${h%/}/cgroup.procs" ] && [ ! -d "${h%/}/libpod_parent" ]; then
+      PM_PARENT_CGS="$PM_PARENT_CGS ${h%/}/libpod_parent"
+    fi
   done
 }
 
