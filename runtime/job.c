@@ -286,12 +286,16 @@ remove_job (struct job *j, husk_err **err)
   return rc;
 }
 
-/* overlayfs's work directory is its own scratch, not the job's changes */
+/* overlayfs's work directory is its own scratch, not the job's changes.
+ * It leaves work/work mode 0, which only root may enter regardless: an
+ * unprivileged owner opens it first. */
 static void
 drop_work_dir (const char *keep_dir)
 {
   cleanup_close int fd = open (keep_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+  if (fd >= 0)
+    fchmodat (fd, "work/work", 0700, AT_SYMLINK_NOFOLLOW);
   if (fd >= 0 && rt_remove_tree_at (fd, "work") < 0)
     husk_warn ("--keep-changes: remove %s/work: %s", keep_dir,
                strerror (errno));
@@ -420,6 +424,13 @@ husk_job (const struct husk_globals *g, const struct husk_job_opts *o,
 
   j.c.rootfd = j.c.dirfd = -1;
   *exit_status = 0;
+  /* the root filesystem alone, without what is mounted on it, is what
+   * the overlay takes of "/": a user namespace may not uncover what those
+   * mounts hide (the kernel refuses) */
+  if (g->rootless && o->rootfs == NULL)
+    return husk_error (err, 0, "--rootfs: required rootless (a user "
+                       "namespace cannot take the host's / without the "
+                       "mounts on it as the overlay's lower layer)");
   rt_sweep_jobs (g);
   if (job_id (&j, err) < 0)
     return -1;

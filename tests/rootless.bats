@@ -435,7 +435,7 @@ rl_cgroup_delegate() {
   [ -z "$(ls "$(husk_root)")" ]
 }
 
-@test "rootless: husk job refuses --net bridge naming the privilege, --memory without delegation naming it; nothing left" {
+@test "rootless: husk job refuses --net bridge naming the privilege, --memory without delegation naming it, no --rootfs; nothing left" {
   RL_USER=huskrl2
   JT_ROOTFS=$BATS_FILE_TMPDIR/rl/rootfs-huskrl2
   run jt_job --net bridge -- true
@@ -446,6 +446,9 @@ rl_cgroup_delegate() {
   echo "$output"
   [ "$status" -eq 1 ]
   [[ $output == *"rootless: linux.resources asks for limits (memory), which need a cgroup v2 subtree delegated to uid $(id -u huskrl2)"* ]]
+  run husk job -- true
+  [ "$status" -eq 1 ]
+  [[ $output == *"--rootfs: required rootless"* ]]
   [ -z "$(ls "$(husk_root)")" ]
 }
 
