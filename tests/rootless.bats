@@ -387,7 +387,7 @@ rl_cgroup_delegate() {
 
 # ---------- husk job ----------
 
-@test "rootless: husk job as either user: exit status, throwaway writes, binds the user's, :ro binds, --timeout 124, SIGKILL of husk, nothing left" {
+@test "rootless: husk job as either user: exit status, throwaway writes, binds the user's, :ro binds, --keep-changes, --timeout 124, SIGKILL of husk, nothing left" {
   local u out ro t0 hp i name
   for u in $RL_USERS; do
     RL_USER=$u
@@ -410,6 +410,12 @@ rl_cgroup_delegate() {
     [ ! -e "$JT_ROOTFS/etc/gone" ]
     [ "$(stat -c %u:%g "$out/made")" = "$(id -u $u):$(id -g $u)" ]
     [ "$(< "$ro/f")" = keep ]
+    # --keep-changes: the user's upper layer, without overlayfs's work dir
+    run jt_job --keep-changes "$RL_DIR/$u/keep" -- sh -c 'echo kept > /etc/kept'
+    [ "$status" -eq 0 ]
+    [ "$(< "$RL_DIR/$u/keep/upper/etc/kept")" = kept ]
+    [ "$(stat -c %u "$RL_DIR/$u/keep/upper/etc/kept")" = "$(id -u $u)" ]
+    [ ! -e "$RL_DIR/$u/keep/work" ]
     t0=$SECONDS
     run jt_job --timeout 2s -- sleep 100
     [ "$status" -eq 124 ]
