@@ -103,10 +103,16 @@ int rootfs_mask_paths (struct rootfs_ctx *ctx, husk_err **err);
 int rootfs_readonly_paths (struct rootfs_ctx *ctx, husk_err **err);
 int rootfs_readonly_root (struct rootfs_ctx *ctx, husk_err **err);
 
+/* ---------- overlay.c ---------- */
+
+/* Covers ctx->root_path with the overlay of ctx->o->overlay. */
+int rootfs_overlay_mount (struct rootfs_ctx *ctx, husk_err **err);
+
 /* ---------- pivot.c ---------- */
 
 /* Makes "/" slave (or as rootfsPropagation asks), the rootfs's parent mount
- * private when shared, and binds the rootfs onto itself: sets ctx->rootfd. */
+ * private when shared, covers it with the job's overlay (if any), and binds
+ * the rootfs onto itself: sets ctx->rootfd. */
 int rootfs_prepare_root (struct rootfs_ctx *ctx, husk_err **err);
 /* pivot_root (or move + chroot) into ctx->rootfd; cwd "/" after. */
 int rootfs_enter (struct rootfs_ctx *ctx, husk_err **err);

@@ -46,7 +46,6 @@ struct create_ctx
   struct husk_seccomp *seccomp;
   int listener_sock;       /* to listenerPath; the init's copy sends */
   struct rt_run_extra *extra; /* husk job; NULL otherwise */
-  bool prepared;           /* extra->prepare ran and is not undone */
 };
 
 static void
@@ -95,14 +94,6 @@ reap (pid_t pid, int *status)
     ;
 }
 
-static void
-unprepare (struct create_ctx *x)
-{
-  if (x->prepared)
-    x->extra->unprepare (x->extra->arg, x->c.dirfd);
-  x->prepared = false;
-}
-
 /* A failed create leaves nothing: the init killed, the state dir gone. */
 static void
 ctx_abort (struct create_ctx *x)
@@ -126,7 +117,6 @@ ctx_abort (struct create_ctx *x)
       if (e)
         husk_warn ("%s", e->msg);
     }
-  unprepare (x);
   if (x->dir_made)
     {
       cleanup_err husk_err *e = NULL;
@@ -303,12 +293,9 @@ prepare (struct create_ctx *x, husk_err **err)
   x->ns_ready = true;
   if (fill_state (x, err) < 0 || make_state_dir (x, buf, len, err) < 0)
     return -1;
-  if (x->extra && x->extra->prepare)
-    {
-      x->prepared = true;
-      if (x->extra->prepare (x->extra->arg, x->c.dirfd, err) < 0)
-        return -1;
-    }
+  if (x->extra && x->extra->prepare
+      && x->extra->prepare (x->extra->arg, x->c.dirfd, err) < 0)
+    return -1;
   if (rt_seccomp_prepare (x->g, x->cfg, &x->seccomp, err) < 0)
     return -1;
   if (husk_seccomp_has_listener (x->seccomp))
@@ -399,6 +386,7 @@ clone_init (struct create_ctx *x, int child_fd, husk_err **err)
     .sigmask = x->child_mask,
     .seccomp = x->seccomp, .listener_sock = x->listener_sock,
     .die_with_husk = x->extra && x->extra->die_with_husk,
+    .overlay = x->extra ? x->extra->overlay : NULL,
   };
   int saved[2] = { -1, -1 }, flags = 0;
   pid_t pid;
@@ -513,8 +501,6 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
   r = rt_cgroup_create (x->g, x->cfg, &x->c, &x->cg, err);
   if (r == 0)
     r = clone_init (x, child_fd, err);
-  if (r == 0)
-    unprepare (x);
   close (child_fd);
   husk_closep (&x->listener_sock); /* the init has its own */
   if (r < 0 || (x->stage_one && await_init_pid (x, err) < 0))

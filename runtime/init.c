@@ -265,6 +265,7 @@ init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
     .config = cfg, .bundle = c->bundle, .no_pivot = c->no_pivot,
     .in_userns = ((ns->new_flags | ns->join_flags) & CLONE_NEWUSER) != 0,
     .console_path = c->pty_slave >= 0 ? c->pty_path : NULL,
+    .overlay = c->overlay,
     .before_pivot = run_hooks_before_pivot, .before_pivot_arg = &bpa,
   };
   struct rt_proc_opts po = proc_opts (c);

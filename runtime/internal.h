@@ -295,6 +295,7 @@ struct rt_init_ctx
   const struct husk_seccomp *seccomp;
   int listener_sock;
   bool die_with_husk;         /* keep PR_SET_PDEATHSIG after set-up */
+  const struct rootfs_overlay *overlay; /* husk job's root; else NULL */
 };
 
 /* The child side of spawn_init; never returns. */
@@ -311,10 +312,10 @@ struct rt_run_extra
   /* with the state dir made and locked, before the clone; a failure fails
    * the create */
   int (*prepare) (void *arg, int dirfd, husk_err **err);
-  /* right after the clone, and on failure: undoes what husk's own mount
-   * namespace holds of prepare (the container has its copy) */
-  void (*unprepare) (void *arg, int dirfd);
   void *arg;
+  /* the root the init mounts onto root.path in the container's mount
+   * namespace (rootfs/overlay.c) */
+  const struct rootfs_overlay *overlay;
   const struct rt_fg_tick *tick; /* while the process runs */
   int wstatus;                   /* out: the process's wait status */
 };

@@ -1,9 +1,11 @@
 /* husk job: one command in a container made from flags (job_config.c),
  * run, waited for, measured and removed through the same create/run/delete
  * path as a bundle.  What is the job's own:
- *   - husk takes a mount namespace of its own first, and mounts the job's
- *     root there (rootfs_overlay_mount): the host never sees the overlay
- *     or its scratch tmpfs, and they go when the job's namespaces do;
+ *   - its root, an overlay of the read-only --rootfs (or "/") on a
+ *     scratch tmpfs, is mounted by the init in the job's own mount
+ *     namespace (rootfs/overlay.c): the host never sees it, it goes with
+ *     the job, and rootless (the job in a user namespace, as any rootless
+ *     container) takes the same path;
  *   - the init keeps PR_SET_PDEATHSIG SIGKILL: a husk that is killed takes
  *     the job's pid namespace, so every process of the job, with it;
  *   - <id>/job.lock, flocked by the husk that runs the job, marks a job
@@ -39,6 +41,7 @@
 #include "../rootfs/rootfs.h"
 
 #define JOB_LOCK "job.lock"
+#define JOB_ROOT "rootfs"
 #define JOB_GRACE_MS 2000
 /* how often pids.current is sampled where the kernel keeps no pids.peak,
  * and the timeout's resolution */
@@ -150,6 +153,8 @@ take_job_lock (struct job *j, int dirfd, husk_err **err)
   return 0;
 }
 
+/* the lock, and root.path: the directory the init covers with the
+ * overlay */
 static int
 job_prepare (void *arg, int dirfd, husk_err **err)
 {
@@ -157,25 +162,8 @@ job_prepare (void *arg, int dirfd, husk_err **err)
 
   if (take_job_lock (j, dirfd, err) < 0)
     return -1;
-  return rootfs_overlay_mount (dirfd, j->o->rootfs ? j->o->rootfs : "/",
-                               j->o->keep_changes, err);
-}
-
-static void
-job_unprepare (void *arg, int dirfd)
-{
-  rootfs_overlay_unmount (dirfd);
-}
-
-/* husk's own mount namespace, slave to the host's: the job's mounts are
- * made there. */
-static int
-private_mounts (husk_err **err)
-{
-  if (unshare (CLONE_NEWNS) < 0)
-    return husk_error (err, errno, "job: a mount namespace for husk");
-  if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-    return husk_error (err, errno, "job: make husk's mounts slave");
+  if (mkdirat (dirfd, JOB_ROOT, 0700) < 0)
+    return husk_error (err, errno, "job: create %s", JOB_ROOT);
   return 0;
 }
 
@@ -298,12 +286,16 @@ remove_job (struct job *j, husk_err **err)
   return rc;
 }
 
-/* overlayfs's work directory is its own scratch, not the job's changes */
+/* overlayfs's work directory is its own scratch, not the job's changes.
+ * It leaves work/work mode 0, which only root may enter regardless: an
+ * unprivileged owner opens it first. */
 static void
 drop_work_dir (const char *keep_dir)
 {
   cleanup_close int fd = open (keep_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
+  if (fd >= 0)
+    fchmodat (fd, "work/work", 0700, AT_SYMLINK_NOFOLLOW);
   if (fd >= 0 && rt_remove_tree_at (fd, "work") < 0)
     husk_warn ("--keep-changes: remove %s/work: %s", keep_dir,
                strerror (errno));
@@ -389,14 +381,18 @@ run_job (struct job *j, int *exit_status, husk_err **err)
 {
   cleanup_free char *root_path = NULL;
   const struct husk_create_opts co = { .id = j->id, .keep = true };
+  const struct rootfs_overlay ov = {
+    .lower = j->o->rootfs ? j->o->rootfs : "/",
+    .keep_dir = j->o->keep_changes,
+  };
   struct rt_run_extra x = {
-    .die_with_husk = true, .prepare = job_prepare,
-    .unprepare = job_unprepare, .arg = j, .tick = &j->tick,
+    .die_with_husk = true, .prepare = job_prepare, .arg = j,
+    .overlay = &ov, .tick = &j->tick,
   };
   int rc;
 
   j->tick = (struct rt_fg_tick){ JOB_TICK_MS, job_tick, j };
-  if (asprintf (&root_path, "%s/%s/rootfs", rt_root_path (j->g), j->id) < 0)
+  if (asprintf (&root_path, "%s/%s/" JOB_ROOT, rt_root_path (j->g), j->id) < 0)
     return husk_error (err, ENOMEM, "job");
   if (rt_job_config (j->g, j->o, root_path, &x.cfg, err) < 0)
     return -1;
@@ -428,12 +424,15 @@ husk_job (const struct husk_globals *g, const struct husk_job_opts *o,
 
   j.c.rootfd = j.c.dirfd = -1;
   *exit_status = 0;
-  /* the one place that decides about user namespaces for jobs */
-  if (g->rootless)
-    return husk_error (err, 0, "job: needs root for now (jobs in a user "
-                       "namespace are not supported yet)");
+  /* the root filesystem alone, without what is mounted on it, is what
+   * the overlay takes of "/": a user namespace may not uncover what those
+   * mounts hide (the kernel refuses) */
+  if (g->rootless && o->rootfs == NULL)
+    return husk_error (err, 0, "--rootfs: required rootless (a user "
+                       "namespace cannot take the host's / without the "
+                       "mounts on it as the overlay's lower layer)");
   rt_sweep_jobs (g);
-  if (job_id (&j, err) < 0 || private_mounts (err) < 0)
+  if (job_id (&j, err) < 0)
     return -1;
   rc = run_job (&j, exit_status, err);
   husk_cgroup_freep (&j.cg);

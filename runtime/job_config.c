@@ -347,8 +347,14 @@ rt_job_config (const struct husk_globals *g, const struct husk_job_opts *o,
   struct oci_config *c = NULL;
 
   *out = NULL;
-  if (oci_default_config (g->rootless, &c, err) < 0)
+  /* husk spec's config; rootless, its host-network form (the host's /sys
+   * bound, as sysfs cannot be mounted without a network namespace of the
+   * user's) only where the job shares the host's network */
+  if (oci_default_config (g->rootless && o->net == HUSK_JOB_NET_HOST, &c, err) < 0)
     return -1;
+  /* rootless, rt_rootless_adjust gives the job its user namespace, with
+   * the user's subordinate ids where it has some */
+  drop_namespace (c->linux_, OCI_NS_USER);
   free (c->root->path);
   c->root->path = strdup (root_path);
   /* the overlay is what the job writes to; its lower layer is never

@@ -65,7 +65,17 @@ setup_file() {
   mkdir -p "$d"
   cp "$HUSK" "$d/husk"
   cp -a "$HUSK_BUNDLE_SRC" "$d/bundle"
+  # the mount point of a bind below (the user cannot make it in root's
+  # rootfs; a fresh bundle lacks it)
+  mkdir -p "$d/bundle/rootfs/out"
   chmod -R a+rX "$d"
+  # husk job's --rootfs: a copy each user owns, so that its root inside
+  # may write there (into the job's throwaway layer)
+  local u
+  for u in $RL_USERS; do
+    cp -a "$HUSK_BUNDLE_SRC/rootfs" "$d/rootfs-$u"
+    chown -R "$u:" "$d/rootfs-$u"
+  done
   rl_open_path "$d"
 }
 
@@ -324,20 +334,27 @@ rl_key() {
   done < "$1"
 }
 
-@test "rootless: in a cgroup delegated to the user, memory and pids limits hold; update, pause, resume" {
-  local mnt=/sys/fs/cgroup have c pid v
+# Delegates a cgroup with the memory and pids controllers to huskrl1, as
+# systemd's Delegate=yes does: the user owns a cgroup (its directory,
+# cgroup.procs, cgroup.subtree_control, cgroup.threads) whose parent passes
+# it the controllers, and its shell lives in a leaf below it (rl_as moves
+# it there).  Sets RL_CG; skips where cgroup v2 has no controllers.
+rl_cgroup_delegate() {
+  local mnt=/sys/fs/cgroup have c
   [ "$(stat -fc %T $mnt)" = cgroup2fs ] || skip_because "cgroup v2 is not the only hierarchy here (hybrid host): no controllers to delegate"
   read -r have < $mnt/cgroup.controllers
   for c in memory pids; do
     [[ " $have " == *" $c "* ]] || skip_because "cgroup v2 at $mnt lacks the $c controller"
   done
-  # what systemd's Delegate=yes does: the user owns a cgroup (its directory,
-  # cgroup.procs, cgroup.subtree_control, cgroup.threads) whose parent passes
-  # it the controllers, and its shell lives in a leaf below it
   echo "+memory +pids" > $mnt/cgroup.subtree_control
   RL_CG=$mnt/husk-rl-$$
   mkdir "$RL_CG" "$RL_CG/shell"
   chown huskrl1: "$RL_CG" "$RL_CG"/cgroup.{procs,subtree_control,threads} "$RL_CG/shell" "$RL_CG/shell/cgroup.procs"
+}
+
+@test "rootless: in a cgroup delegated to the user, memory and pids limits hold; update, pause, resume" {
+  local pid v
+  rl_cgroup_delegate
   lc_bundle '.process.args = ["sleep", "100"]
     | .linux.resources.memory = {"limit": 33554432, "swap": 33554432} | .linux.resources.pids.limit = 8'
   husk create --bundle "$BUNDLE" --pid-file "$RL_DIR/huskrl1/pid" rl-cg < /dev/null > /dev/null 2>&1 3>&-
@@ -366,4 +383,92 @@ rl_key() {
   [ "$(rl_key "$RL_CG/rl-cg/cgroup.events" frozen)" = 0 ]
   husk delete --force rl-cg
   [ ! -d "$RL_CG/rl-cg" ]
+}
+
+# ---------- husk job ----------
+
+@test "rootless: husk job as either user: exit status, throwaway writes, binds the user's, :ro binds, --keep-changes, --timeout 124, SIGKILL of husk, nothing left" {
+  local u out ro t0 hp i name
+  for u in $RL_USERS; do
+    RL_USER=$u
+    JT_ROOTFS=$BATS_FILE_TMPDIR/rl/rootfs-$u
+    out=$RL_DIR/$u/out
+    ro=$RL_DIR/$u/ro
+    mkdir "$out" "$ro"
+    echo keep > "$ro/f"
+    chown -R "$u:" "$out" "$ro"
+    run jt_job --net none --bind "$out:/out" --bind "$ro:/ro:ro" -- sh -c \
+      'echo gone > /etc/gone && cat /etc/gone; echo made > /out/made; echo no >> /ro/f; ls /sys/class/net; id -u; exit 5'
+    echo "$u: $output"
+    [ "$status" -eq 5 ]
+    [ "${lines[0]}" = gone ]
+    [[ ${lines[1]} == *"/ro/f: Read-only file system" ]]
+    # --net none: loopback alone
+    [ "${lines[2]}" = lo ]
+    [ "${lines[3]}" = 0 ]
+    # the write outside the binds went with the job; the bind's file is the user's
+    [ ! -e "$JT_ROOTFS/etc/gone" ]
+    [ "$(stat -c %u:%g "$out/made")" = "$(id -u $u):$(id -g $u)" ]
+    [ "$(< "$ro/f")" = keep ]
+    # --keep-changes: the user's upper layer, without overlayfs's work dir
+    run jt_job --keep-changes "$RL_DIR/$u/keep" -- sh -c 'echo kept > /etc/kept'
+    [ "$status" -eq 0 ]
+    [ "$(< "$RL_DIR/$u/keep/upper/etc/kept")" = kept ]
+    [ "$(stat -c %u "$RL_DIR/$u/keep/upper/etc/kept")" = "$(id -u $u)" ]
+    [ ! -e "$RL_DIR/$u/keep/work" ]
+    t0=$SECONDS
+    run jt_job --timeout 2s -- sleep 100
+    [ "$status" -eq 124 ]
+    [ $((SECONDS - t0)) -lt 15 ]
+    [ -z "$(ls "$(husk_root)")" ]
+  done
+  # husk killed mid-job takes the job with it; the next call sweeps its state
+  RL_USER=huskrl1
+  JT_ROOTFS=$BATS_FILE_TMPDIR/rl/rootfs-huskrl1
+  name=$(jt_name rlk)
+  ( exec setpriv --reuid=huskrl1 --regid=huskrl1 --init-groups --reset-env "$HUSK" --root "$(husk_root)" \
+      job --rootfs "$JT_ROOTFS" --env "$(lc_mark)" --name "$name" -- sh -c 'sleep 100 & sleep 100' 3>&- ) &
+  hp=$!
+  for i in $(seq 100); do [ "$(lc_marked_pids | wc -l)" -ge 2 ] && break; sleep 0.1; done
+  [ "$(lc_marked_pids | wc -l)" -ge 2 ]
+  kill -9 "$hp"
+  wait "$hp" || true
+  for i in $(seq 20); do [ -z "$(lc_marked_pids)" ] && break; sleep 0.1; done
+  [ -z "$(lc_marked_pids)" ]
+  [ "$(ls "$(husk_root)")" = "$name" ]
+  run -0 husk list -q
+  [ -z "$output" ]
+  [ -z "$(ls "$(husk_root)")" ]
+}
+
+@test "rootless: husk job refuses --net bridge naming the privilege, --memory without delegation naming it, no --rootfs; nothing left" {
+  RL_USER=huskrl2
+  JT_ROOTFS=$BATS_FILE_TMPDIR/rl/rootfs-huskrl2
+  run jt_job --net bridge -- true
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ $output == *"needs privilege (CAP_NET_ADMIN in the host's network namespace), which rootless husk does not have"* ]]
+  run jt_job --memory 64M -- true
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [[ $output == *"rootless: linux.resources asks for limits (memory), which need a cgroup v2 subtree delegated to uid $(id -u huskrl2)"* ]]
+  run husk job -- true
+  [ "$status" -eq 1 ]
+  [[ $output == *"--rootfs: required rootless"* ]]
+  [ -z "$(ls "$(husk_root)")" ]
+}
+
+@test "rootless: husk job in a cgroup delegated to the user: --pids 50 holds against a fork bomb" {
+  rl_cgroup_delegate
+  JT_ROOTFS=$BATS_FILE_TMPDIR/rl/rootfs-huskrl1
+  # the bomb fills the job's 50 pids; the main shell's own fork then fails,
+  # which ends a non-interactive shell with status 2
+  run jt_job --pids 50 --timeout 60s --report "$RL_DIR/huskrl1/r.json" -- sh -c \
+    'b() { b | b & }; b; i=0; while [ $i -lt 1000 ]; do (:); i=$((i + 1)); done; echo forks-kept-working'
+  echo "$output"
+  [ "$status" -eq 2 ]
+  [[ $output == *"can't fork"* ]]
+  [ "$(jq '.peak_pids <= 50 and .peak_pids >= 25' "$RL_DIR/huskrl1/r.json")" = true ]
+  # the job's cgroup went with it
+  [ -z "$(ls -d "$RL_CG"/*/ | grep -v /shell/)" ]
 }
