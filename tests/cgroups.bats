@@ -41,6 +41,24 @@ need_controllers() {
   [ -z "$missing" ] || skip_because "cgroup v2 at $CG_MNT lacks controller(s):$missing"
 }
 
+# need_missing_controller: sets $missing to a controller among memory, pids,
+# cpu, io that cgroup v2 lacks here and $res to linux.resources asking for
+# it; skips (saying why) when it has them all.
+need_missing_controller() {
+  local c
+  missing=
+  for c in memory pids cpu io; do
+    grep -qw "$c" "$CG_MNT/cgroup.controllers" || { missing=$c; break; }
+  done
+  [ -n "$missing" ] || skip_because "cgroup v2 at $CG_MNT has every controller: nothing to refuse"
+  case $missing in
+    memory) res='{"memory":{"limit":33554432}}' ;;
+    pids) res='{"pids":{"limit":10}}' ;;
+    cpu) res='{"cpu":{"shares":512}}' ;;
+    io) res='{"blockIO":{"weight":500}}' ;;
+  esac
+}
+
 # bundle RESOURCES-JSON SCRIPT [FILTER]: a bundle running `sh -c SCRIPT`
 # with linux.resources = RESOURCES-JSON and linux.cgroupsPath = $CG_REL.
 bundle() {
@@ -110,17 +128,8 @@ key() { # key FILE KEY: the value of KEY in a flat keyed cgroup file
 }
 
 @test "cgroup: a limit on a controller the host lacks is refused by name, leaving nothing" {
-  local missing=
-  for c in memory pids cpu io; do
-    grep -qw "$c" "$CG_MNT/cgroup.controllers" || { missing=$c; break; }
-  done
-  [ -n "$missing" ] || skip_because "cgroup v2 at $CG_MNT has every controller: nothing to refuse"
-  case $missing in
-    memory) res='{"memory":{"limit":33554432}}' ;;
-    pids) res='{"pids":{"limit":10}}' ;;
-    cpu) res='{"cpu":{"shares":512}}' ;;
-    io) res='{"blockIO":{"weight":500}}' ;;
-  esac
+  local missing res
+  need_missing_controller
   ctr "$res" 'true'
   [ "$status" -eq 1 ]
   [[ $output == *"cgroup v2 controller \"$missing\" is not available on this host"* ]]
@@ -275,17 +284,8 @@ key() { # key FILE KEY: the value of KEY in a flat keyed cgroup file
 
 @test "update: a limit on a controller the host lacks is refused by name; the container runs on" {
   [ "$(stat -fc %T "$CG_MNT" 2>/dev/null)" = cgroup2fs ] || skip_because "no cgroup2 mount"
-  local missing=
-  for c in pids memory cpu io; do
-    grep -qw "$c" "$CG_MNT/cgroup.controllers" || { missing=$c; break; }
-  done
-  [ -n "$missing" ] || skip_because "cgroup v2 at $CG_MNT has every controller present: nothing to refuse"
-  case $missing in
-    pids) res='{"pids":{"limit":10}}' ;;
-    memory) res='{"memory":{"limit":33554432}}' ;;
-    cpu) res='{"cpu":{"shares":512}}' ;;
-    io) res='{"blockIO":{"weight":500}}' ;;
-  esac
+  local missing res
+  need_missing_controller
   bg '{}' 'sleep 100'
   echo "$res" > "$BATS_TEST_TMPDIR/r.json"
   run husk update --resources "$BATS_TEST_TMPDIR/r.json" "$ID"

@@ -177,17 +177,15 @@ teardown() {
 }
 
 @test "job: SIGKILL of husk mid-job kills the job; the next husk call removes what it left" {
-  local name hp i
+  local name hp
   name=$(jt_name k)
   ( exec "$HUSK" --root "$(husk_root)" job --rootfs "$(jt_rootfs)" --env "$(lc_mark)" --name "$name" -- sh -c 'sleep 100 & sleep 100' 3>&- ) &
   hp=$!
   lc_wait_status "$name" running
-  for i in $(seq 50); do [ "$(lc_marked_pids | wc -l)" -ge 2 ] && break; sleep 0.1; done
-  [ "$(lc_marked_pids | wc -l)" -ge 2 ]
+  lc_await_marked 2 50
   kill -9 "$hp"
   wait "$hp" || true
-  for i in $(seq 10); do [ -z "$(lc_marked_pids)" ] && break; sleep 0.1; done
-  [ -z "$(lc_marked_pids)" ]
+  lc_await_marked 0 10
   # its state is left until the next husk call
   [ "$(husk_state_ids)" = "$name" ]
   run -0 husk list -q

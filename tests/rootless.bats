@@ -388,7 +388,7 @@ rl_cgroup_delegate() {
 # ---------- husk job ----------
 
 @test "rootless: husk job as either user: exit status, throwaway writes, binds the user's, :ro binds, --keep-changes, --timeout 124, SIGKILL of husk, nothing left" {
-  local u out ro t0 hp i name
+  local u out ro t0 hp name
   for u in $RL_USERS; do
     RL_USER=$u
     JT_ROOTFS=$BATS_FILE_TMPDIR/rl/rootfs-$u
@@ -429,12 +429,10 @@ rl_cgroup_delegate() {
   ( exec setpriv --reuid=huskrl1 --regid=huskrl1 --init-groups --reset-env "$HUSK" --root "$(husk_root)" \
       job --rootfs "$JT_ROOTFS" --env "$(lc_mark)" --name "$name" -- sh -c 'sleep 100 & sleep 100' 3>&- ) &
   hp=$!
-  for i in $(seq 100); do [ "$(lc_marked_pids | wc -l)" -ge 2 ] && break; sleep 0.1; done
-  [ "$(lc_marked_pids | wc -l)" -ge 2 ]
+  lc_await_marked 2 100
   kill -9 "$hp"
   wait "$hp" || true
-  for i in $(seq 20); do [ -z "$(lc_marked_pids)" ] && break; sleep 0.1; done
-  [ -z "$(lc_marked_pids)" ]
+  lc_await_marked 0 20
   [ "$(ls "$(husk_root)")" = "$name" ]
   run -0 husk list -q
   [ -z "$output" ]

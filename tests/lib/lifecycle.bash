@@ -26,6 +26,19 @@ lc_marked_pids() {
   grep -lsxzF "$(lc_mark)" /proc/[0-9]*/environ | cut -d/ -f3
 }
 
+# lc_await_marked N TENTHS: waits up to TENTHS tenths of a second until at
+# least N marked processes run (N = 0: until none does); fails when not.
+lc_await_marked() {
+  local want=$1 i n
+  for ((i = 0; i <= $2; i++)); do
+    n=$(lc_marked_pids | wc -l)
+    if [ "$want" = 0 ]; then [ "$n" = 0 ] && return 0
+    elif [ "$n" -ge "$want" ]; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
 # Force-deletes every container of the test, then fails the test if any
 # container process, mount or state directory of it remains.
 lc_teardown() {
