@@ -268,7 +268,8 @@ check_arg_count (const struct cmd_command *cmd, const struct cmd_args *a,
 static bool
 enters_container (const struct cmd_command *cmd)
 {
-  return cmd == &cmd_create || cmd == &cmd_run || cmd == &cmd_exec;
+  return cmd == &cmd_create || cmd == &cmd_run || cmd == &cmd_exec
+         || cmd == &cmd_job;
 }
 
 static int

@@ -3,7 +3,7 @@
  * A process that husk clones into a container has husk's binary as its
  * /proc/self/exe until it execs, and a container entrypoint of
  * `#!/proc/self/exe` even runs that binary inside the container, dumpable.
- * So the commands that enter a container (create, run, exec) first re-exec
+ * So the commands that enter a container (create, run, exec, job) first re-exec
  * husk from a copy that cannot be written: a read-only, lower-only overlayfs
  * mount of husk's directory made with the new mount API and never attached
  * anywhere (runc 1.2's method: no copy, shared page cache), or where that

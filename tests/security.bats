@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Container escapes found in runc and crun (issue 5): each test attempts the
 # attack from inside a container and shows that it fails.  CVE-2019-5736
-# (husk's binary written through /proc/PID/exe, in create, run and exec),
+# (husk's binary written through /proc/PID/exe, in create, run, exec and job),
 # CVE-2024-21626 (a cwd through a leaked fd), CVE-2025-52881 (a sysctl write
 # redirected by the container's mounts).  README "Security" lists the tests
 # of the others.  Every test ends with lc_teardown: nothing may remain.
@@ -101,6 +101,27 @@ sec_assert_refused() {
     [ "$status" -eq 0 ]
     lc_wait_status "$id" stopped
     victim delete "$id"
+  done
+}
+
+# A job's first process is exec'd by husk's init: a `#!/proc/self/exe`
+# entrypoint runs husk in the job (blocked opening /fifo until --timeout
+# ends it).  The attack, from the host and as root, goes for that process's
+# binary while it runs and again once it has exited.
+@test "CVE-2019-5736: a job's #!/proc/self/exe entrypoint cannot have husk's binary written" {
+  sec_setup
+  local pid i
+  for SEC_METHOD in "" memfd; do
+    victim job --rootfs "$ROOTFS" --timeout 3s -- /evil > /dev/null 2>&1 3>&- &
+    pid=
+    for i in $(seq 100); do
+      pid=$(pgrep -f -- '^/proc/self/exe --log=/fifo') && break
+      sleep 0.1
+    done
+    [ -n "$pid" ]
+    run "$SEC_ROOTFS/attack" "$pid"
+    wait
+    sec_assert_refused "$output"
   done
 }
 
