@@ -9,17 +9,18 @@
 PREFIX ?= /usr/local
 BUILD ?= build
 CC ?= cc
-# libnftables is only compiled against: network/nat.c dlopens it when a
-# network asks for NAT, so that no other command pays for loading it.
-LINK_PKGS := libseccomp libcap libnl-route-3.0 libnl-3.0 yajl
-PKGS := $(LINK_PKGS) libnftables
-# The libraries found through pkg-config are linked statically where their
-# -dev package ships the archive (Debian's do; yajl's is libyajl_s.a), and
-# everything binds at load (-z now): each shared object costs every husk
-# command its mapping, relocation and page faults, which on a virtualised
-# host are most of a `husk run` (bench/README.md).  STATIC_DEPS=0 links
-# them shared.
-STATIC_DEPS ?= 1
+PKGS := libseccomp libcap libnl-route-3.0 libnl-3.0 yajl
+# husk links as one static PIE: libc and the libraries found through
+# pkg-config (from their Debian `.a` files; yajl's is libyajl_s.a), so that
+# exec maps one object and resolves nothing.  Every husk command is exec'd,
+# and create, run, exec and job exec twice (the CVE-2019-5736 re-exec): on a
+# virtualised host the dynamic loader's mappings, relocations and page
+# faults were a fifth of a `husk run` (bench/README.md).  STATIC=0 links
+# everything shared.  The linker's warnings that getaddrinfo and
+# getprotobyname need glibc's shared NSS modules come from libnl objects
+# husk links for other functions (addr.o, utils.o) and never calls; husk
+# itself reads /etc/passwd directly (lib/passwd.c) and runs nft for NAT.
+STATIC ?= 1
 LDFLAGS ?= -Wl,-O1,-z,now
 VERSION := 0.1.0
 COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -27,14 +28,15 @@ COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # The sanitizer builds link them shared: their reports then name the library
 # a frame is in (tests/fuzz/lsan.supp suppresses a libseccomp leak by it).
-PKG_SHARED_LIBS = $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null)
-ifeq ($(STATIC_DEPS),1)
+PKG_SHARED_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifeq ($(STATIC),1)
 static_or_l = $(firstword $(wildcard $(2)/lib$(1).a $(2)/lib$(1)_s.a) -l$(1))
 pkg_static = $(foreach l,$(patsubst -l%,%,$(shell pkg-config --libs-only-l $(1) 2>/dev/null)),\
 	$(call static_or_l,$(l),$(shell pkg-config --variable=libdir $(1) 2>/dev/null)))
-PKG_LIBS = $(foreach p,$(LINK_PKGS),$(call pkg_static,$(p))) \
-	$(sort $(filter-out $(shell pkg-config --libs-only-l $(LINK_PKGS) 2>/dev/null),\
-	  $(shell pkg-config --static --libs-only-l $(LINK_PKGS) 2>/dev/null)))
+STATIC_LDFLAGS := -static-pie
+PKG_LIBS = $(foreach p,$(PKGS),$(call pkg_static,$(p))) \
+	$(sort $(filter-out $(shell pkg-config --libs-only-l $(PKGS) 2>/dev/null),\
+	  $(shell pkg-config --static --libs-only-l $(PKGS) 2>/dev/null)))
 else
 PKG_LIBS = $(PKG_SHARED_LIBS)
 endif
@@ -70,7 +72,7 @@ FUZZ_BINS := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_seccomp
 all: $(BUILD)/husk
 
 $(BUILD)/husk: $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(STATIC_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # version.h (HUSK_VERSION, HUSK_COMMIT) changes only when the version or
 # commit does, so a new commit rebuilds just the files that include it.

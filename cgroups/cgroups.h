@@ -117,6 +117,13 @@ int husk_cgroup_add_pid (struct husk_cgroup *cg, pid_t pid, husk_err **err);
 int husk_cgroup_apply (struct husk_cgroup *cg, const struct oci_linux *linux_,
                        unsigned flags, husk_err **err);
 
+/* Builds and loads the device program of linux_ ahead, for the next
+ * husk_cgroup_apply to attach: create calls it while the init sets up its
+ * rootfs, so that the verifier's work overlaps it.  A failure is left for
+ * husk_cgroup_apply to meet again and report. */
+void husk_cgroup_load_devices (struct husk_cgroup *cg,
+                               const struct oci_linux *linux_);
+
 /* cgroup.freeze, then waits (bounded) until cgroup.events says so; a freeze
  * that does not complete is undone and reported. */
 int husk_cgroup_freeze (struct husk_cgroup *cg, bool frozen, husk_err **err);

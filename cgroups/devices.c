@@ -388,18 +388,29 @@ can_skip (const struct oci_linux *lx)
   return true;
 }
 
+void
+husk_cgroup_load_devices (struct husk_cgroup *cg, const struct oci_linux *lx)
+{
+  cleanup_free void *insns = NULL;
+  size_t n;
+
+  if (cg->dev_prog < 0 && husk_cgroup_device_program (lx, &insns, &n, NULL) == 0)
+    cg->dev_prog = load_program (insns, n, NULL);
+}
+
 int
 cg_devices_apply (struct husk_cgroup *cg, const struct oci_linux *lx,
                   husk_err **err)
 {
   cleanup_free void *insns = NULL;
-  cleanup_close int fd = -1;
+  cleanup_close int fd = steal_fd (&cg->dev_prog);
   cleanup_err husk_err *e = NULL;
   size_t n;
 
-  if (husk_cgroup_device_program (lx, &insns, &n, err) < 0)
+  if (fd < 0 && husk_cgroup_device_program (lx, &insns, &n, err) < 0)
     return -1;
-  fd = load_program (insns, n, &e);
+  if (fd < 0)
+    fd = load_program (insns, n, &e);
   if (fd >= 0)
     attach_replacing (cg, fd, &e);
   if (e == NULL)

@@ -158,6 +158,7 @@ handle_new (const char *path, struct husk_cgroup **out, husk_err **err)
       free (cg);
       return husk_error (err, ENOMEM, "cgroup: %s", path);
     }
+  cg->dev_prog = -1;
   cg->dirfd = open (path, O_DIRECTORY | O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (cg->dirfd < 0)
     {
@@ -190,6 +191,8 @@ husk_cgroup_free (struct husk_cgroup *cg)
     return;
   if (cg->dirfd >= 0)
     close (cg->dirfd);
+  if (cg->dev_prog >= 0)
+    close (cg->dev_prog);
   free (cg->path);
   free (cg);
 }
@@ -465,7 +468,7 @@ husk_cgroup_delegated (const struct oci_linux *linux_, const char *id,
                        husk_err **err)
 {
   const struct oci_resources *r = linux_ ? linux_->resources : NULL;
-  struct husk_cgroup at = { .dirfd = -1 };
+  struct husk_cgroup at = { .dirfd = -1, .dev_prog = -1 };
   cleanup_free char *path = NULL, *avail = NULL;
   cleanup_free const char **needed = NULL;
   cleanup_close int fd = -1;

@@ -10,8 +10,9 @@
 #include "cgroups.h"
 
 struct husk_cgroup {
-  char *path; /* absolute directory */
-  int dirfd;  /* O_DIRECTORY | O_CLOEXEC */
+  char *path;   /* absolute directory */
+  int dirfd;    /* O_DIRECTORY | O_CLOEXEC */
+  int dev_prog; /* a device program loaded ahead, not attached yet; -1 */
 };
 
 /* Writes value to the cgroup file (no O_CREAT: a missing file is ENOENT).

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -464,4 +465,24 @@ fs_write_proc (int procfd, const char *path, const char *value,
   if (!on_procfs (fd))
     return fs_fail (err, EXDEV, "/proc/%s is not on procfs", path);
   return write_all (fd, path, value, strlen (value), err);
+}
+
+int
+fs_memfd_text (const char *name, const char *text, husk_err **err)
+{
+  size_t len = strlen (text), off = 0;
+  cleanup_close int fd = memfd_create (name, MFD_CLOEXEC);
+
+  if (fd < 0)
+    return husk_error (err, errno, "memfd_create");
+  while (off < len)
+    {
+      ssize_t n = write (fd, text + off, len - off);
+      if (n < 0 && errno != EINTR)
+        return husk_error (err, errno, "write %s", name);
+      off += n > 0 ? (size_t) n : 0;
+    }
+  if (lseek (fd, 0, SEEK_SET) < 0)
+    return husk_error (err, errno, "lseek %s", name);
+  return steal_fd (&fd);
 }

@@ -46,6 +46,10 @@ int fs_read_fd (int fd, size_t max, char **out, size_t *len, husk_err **err);
 int fs_write_file_at (int dirfd, const char *path, const void *buf,
                       size_t len, int flags, husk_err **err);
 
+/* A memfd (close-on-exec) holding text, its offset at 0: stdin for a
+ * program that husk runs (hooks, nft).  name is memfd_create's. */
+int fs_memfd_text (const char *name, const char *text, husk_err **err);
+
 /* CVE-2025-52881: /proc files that husk writes (sysctls, LSM labels) are
  * opened from a procfs handle of its own, never through a path that a
  * container's mounts or rootfs could redirect.  fs_open_procfs opens the

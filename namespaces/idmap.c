@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +20,7 @@
 #include "../lib/cleanup.h"
 #include "../lib/fs.h"
 #include "../lib/log.h"
+#include "../lib/passwd.h"
 
 extern char **environ;
 
@@ -100,7 +100,7 @@ read_subids (const struct id_kind *k, struct id_map *out, husk_err **err)
 {
   cleanup_file FILE *f = fopen (k->subfile, "re");
   cleanup_free char *line = NULL;
-  const struct passwd *pw = getpwuid (geteuid ());
+  cleanup_free char *name = passwd_name (geteuid ());
   char uid[16];
   size_t cap = 0;
 
@@ -119,7 +119,7 @@ read_subids (const struct id_kind *k, struct id_map *out, husk_err **err)
         continue;
       *start++ = '\0';
       *count++ = '\0';
-      if (strcmp (who, uid) != 0 && (pw == NULL || strcmp (who, pw->pw_name) != 0))
+      if (strcmp (who, uid) != 0 && (name == NULL || strcmp (who, name) != 0))
         continue;
       errno = 0;
       s = strtoul (start, &end, 10);
@@ -154,11 +154,17 @@ have_tool (const char *tool)
   return false;
 }
 
+/* The effective user's name for a message: out, or "uid N". */
 static const char *
-user_name (void)
+user_name (char out[64])
 {
-  const struct passwd *pw = getpwuid (geteuid ());
-  return pw ? pw->pw_name : "(no name)";
+  cleanup_free char *name = passwd_name (geteuid ());
+
+  if (name)
+    snprintf (out, 64, "%s", name);
+  else
+    snprintf (out, 64, "uid %u", (unsigned) geteuid ());
+  return out;
 }
 
 /* ---------- the rootless default ---------- */
@@ -168,13 +174,14 @@ rootless_map (const struct id_kind *k, struct id_map *out, husk_err **err)
 {
   cleanup_id_map struct id_map sub = { 0 };
   uint64_t next = 1;
+  char who[64];
 
   if (map_add (out, 0, own_id (k), 1, err) < 0 || read_subids (k, &sub, err) < 0)
     return -1;
   if (sub.n == 0)
     {
       husk_debug ("user namespace: %s has no subordinate %ss in %s: mapping "
-                  "its own %s %u alone", user_name (), k->id, k->subfile,
+                  "its own %s %u alone", user_name (who), k->id, k->subfile,
                   k->id, own_id (k));
       return 0;
     }
@@ -239,6 +246,7 @@ check_map (const struct oci_linux *l, const struct id_kind *k, husk_err **err)
 {
   struct id_map m = config_map (l, k);
   cleanup_id_map struct id_map sub = { 0 };
+  char who[64];
 
   if (own_id_only (&m, k))
     return 0;
@@ -255,7 +263,7 @@ check_map (const struct oci_linux *l, const struct id_kind *k, husk_err **err)
                          "and the ranges of %s only",
                          k->field, k->id, r->host_id,
                          (uint64_t) r->host_id + r->size - 1, k->id,
-                         user_name (), k->subfile,
+                         user_name (who), k->subfile,
                          sub.n ? "other ranges" : "none", k->id, own_id (k),
                          k->subfile);
     }

@@ -74,8 +74,8 @@ int ipam_release (const char *state_root, const char *key, const char *id,
 
 /* ---- NAT (nat.c) ---- */
 
-/* Loads libnftables (dlopen): a missing library fails here, before any
- * rule is noted for teardown. */
+/* Finds nft: a host without it fails here, before any rule is noted for
+ * teardown. */
 int nat_prepare (husk_err **err);
 int nat_add (const char *id, const struct husk_net_if *nif,
              const struct husk_cidr *addrs, size_t n_addrs, husk_err **err);

@@ -1,23 +1,24 @@
 /* Outbound masquerade and host port forwarding (CNI portmap's job) with
- * nftables through libnftables.  Each container gets a table of its own,
- * inet husk_<hash of id>, with NAT chains on the hooks: removing the table
- * removes every rule of the container at once, and no other table is
- * touched.
+ * nftables.  Each container gets a table of its own, inet husk_<hash of
+ * id>, with NAT chains on the hooks: removing the table removes every rule
+ * of the container at once, and no other table is touched.
  *
- * libnftables is opened with dlopen here, on the first NAT rule, not
- * linked: it and the five libraries it pulls in (libnftnl, libmnl,
- * libxtables, libjansson, libgmp) cost every husk command ~80 page faults
- * and a fifth of a `husk run` on a machine where faults are dear, though
- * only networks with masquerade or ports use it.  The header still gives
- * the types, so a changed signature fails the build. */
-#include <dlfcn.h>
+ * The rules go to `nft -f -` (Debian's nftables), the way the CNI plugins
+ * drive iptables: husk is one static binary (Makefile), and libnftables
+ * with the five libraries it pulls in cannot be loaded into one without a
+ * second libc; only networks with masquerade or ports pay for the exec. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <nftables/libnftables.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../lib/cleanup.h"
+#include "../lib/fs.h"
 #include "internal.h"
 
 static void
@@ -30,93 +31,105 @@ table_name (const char *id, char out[32])
   snprintf (out, 32, "husk_%016llx", (unsigned long long) h);
 }
 
-#define NFT_LIB "libnftables.so.1"
-
-struct nft_api
+/* The first executable file named nft in $PATH's absolute directories,
+ * then /usr/sbin and /sbin: a runtime started by a shim or a service may
+ * have a PATH without them. */
+static int
+nft_path (char out[PATH_MAX], husk_err **err)
 {
-  typeof (nft_ctx_new) *ctx_new;
-  typeof (nft_ctx_free) *ctx_free;
-  typeof (nft_ctx_buffer_output) *buffer_output;
-  typeof (nft_ctx_buffer_error) *buffer_error;
-  typeof (nft_ctx_get_error_buffer) *get_error_buffer;
-  typeof (nft_run_cmd_from_buffer) *run_cmd_from_buffer;
-};
+  const char *env = getenv ("PATH");
+  cleanup_free char *dirs = NULL;
+  char *save = NULL;
+  struct stat st;
 
-/* The library stays loaded for the rest of the (short) process. */
-static const struct nft_api *
-nft_load (husk_err **err)
-{
-  static struct nft_api api;
-  static const struct
-  {
-    const char *name;
-    void **slot;
-  } syms[] = {
-    { "nft_ctx_new", (void **) &api.ctx_new },
-    { "nft_ctx_free", (void **) &api.ctx_free },
-    { "nft_ctx_buffer_output", (void **) &api.buffer_output },
-    { "nft_ctx_buffer_error", (void **) &api.buffer_error },
-    { "nft_ctx_get_error_buffer", (void **) &api.get_error_buffer },
-    { "nft_run_cmd_from_buffer", (void **) &api.run_cmd_from_buffer },
-  };
-  static void *lib;
-  const char *e;
-
-  if (lib != NULL)
-    return &api;
-  lib = dlopen (NFT_LIB, RTLD_NOW | RTLD_LOCAL);
-  if (lib == NULL)
-    {
-      e = dlerror ();
-      husk_error (err, 0,
-                  "nat: masquerade and ports need " NFT_LIB
-                  " (Debian's libnftables1): %s",
-                  e ? e : "cannot load it");
-      return NULL;
-    }
-  for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++)
-    if ((*syms[i].slot = dlsym (lib, syms[i].name)) == NULL)
-      {
-        e = dlerror ();
-        husk_error (err, 0, "nat: " NFT_LIB ": %s",
-                    e ? e : syms[i].name);
-        dlclose (lib);
-        lib = NULL;
-        return NULL;
-      }
-  return &api;
+  if (asprintf (&dirs, "%s:/usr/sbin:/sbin", env ? env : "") < 0)
+    return husk_error (err, ENOMEM, "nat");
+  for (char *d = strtok_r (dirs, ":", &save); d;
+       d = strtok_r (NULL, ":", &save))
+    if (d[0] == '/'
+        && snprintf (out, PATH_MAX, "%s/nft", d) < PATH_MAX
+        && stat (out, &st) == 0 && S_ISREG (st.st_mode)
+        && access (out, X_OK) == 0)
+      return 0;
+  return husk_error (err, ENOENT, "nat: masquerade and ports need nft "
+                     "(Debian's nftables), in PATH or /usr/sbin");
 }
 
 int
 nat_prepare (husk_err **err)
 {
-  return nft_load (err) ? 0 : -1;
+  char path[PATH_MAX];
+
+  return nft_path (path, err);
+}
+
+static _Noreturn void
+nft_child (const char *path, int in, int out)
+{
+  char *argv[] = { "nft", "-f", "-", NULL };
+  char *envp[] = { NULL };
+  sigset_t none;
+
+  sigemptyset (&none);
+  if (dup2 (in, 0) == 0 && dup2 (out, 1) == 1 && dup2 (out, 2) == 2
+      && sigprocmask (SIG_SETMASK, &none, NULL) == 0)
+    execve (path, argv, envp);
+  _exit (127);
+}
+
+/* nft's first line of output, for an error. */
+static void
+read_first_line (int fd, char *buf, size_t size)
+{
+  size_t len = 0;
+  char sink[512];
+
+  /* read to the end: nft must never block on a full pipe */
+  for (;;)
+    {
+      bool room = len + 1 < size;
+      ssize_t n = read (fd, room ? buf + len : sink,
+                        room ? size - 1 - len : sizeof sink);
+      if (n == 0 || (n < 0 && errno != EINTR))
+        break;
+      if (n > 0 && room)
+        len += (size_t) n;
+    }
+  buf[len] = '\0';
+  buf[strcspn (buf, "\n")] = '\0';
 }
 
 static int
 nft_run (const char *cmds, const char *what, husk_err **err)
 {
-  const struct nft_api *nft = nft_load (err);
-  struct nft_ctx *ctx;
-  int r;
+  char path[PATH_MAX], msg[512];
+  cleanup_close int in = -1, rd = -1, wr = -1;
+  int pipefd[2], status;
+  pid_t pid;
 
-  if (nft == NULL)
+  if (nft_path (path, err) < 0)
     return -1;
-  ctx = nft->ctx_new (NFT_CTX_DEFAULT);
-  if (ctx == NULL)
-    return husk_error (err, ENOMEM, "nftables: %s", what);
-  nft->buffer_output (ctx);
-  nft->buffer_error (ctx);
-  r = nft->run_cmd_from_buffer (ctx, cmds);
-  if (r != 0)
-    {
-      const char *e = nft->get_error_buffer (ctx);
-      size_t len = e ? strcspn (e, "\n") : 0;
-      husk_error (err, 0, "nftables: %s: %.*s", what, (int) len,
-                  len ? e : "failed");
-    }
-  nft->ctx_free (ctx);
-  return r != 0 ? -1 : 0;
+  in = fs_memfd_text ("husk-nft", cmds, err);
+  if (in < 0)
+    return -1;
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return husk_error (err, errno, "nat: pipe");
+  rd = pipefd[0];
+  wr = pipefd[1];
+  pid = fork ();
+  if (pid < 0)
+    return husk_error (err, errno, "nat: fork");
+  if (pid == 0)
+    nft_child (path, in, wr);
+  husk_closep (&wr);
+  read_first_line (rd, msg, sizeof msg);
+  while (waitpid (pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return husk_error (err, errno, "nat: wait for nft");
+  if (WIFEXITED (status) && WEXITSTATUS (status) == 0)
+    return 0;
+  return husk_error (err, 0, "nftables: %s: %s", what,
+                     msg[0] ? msg : "nft failed");
 }
 
 /* Forwarding between the host's links is what both need. */

@@ -490,6 +490,24 @@ init_failed (struct create_ctx *x, husk_err **err)
                      "(status %d)", WEXITSTATUS (status));
 }
 
+/* What the parent does while the init sets up its rootfs (after GO, before
+ * READY): the state names the init, its oom_score_adj, and the device
+ * program loaded for husk_cgroup_apply to attach.  Before GO they would
+ * hold the init back; the init dies with husk (PDEATHSIG) until then. */
+static int
+record_init (struct create_ctx *x, husk_err **err)
+{
+  if (rt_proc_stat (x->pid, &x->c.st.start_time, NULL, NULL) < 0)
+    return husk_error (err, errno, "read the start time of the init");
+  x->c.has_state = true;
+  if (rt_state_write (x->c.dirfd, &x->c.st, err) < 0
+      || rt_set_oom_score_adj (x->pid, x->cfg->process, err) < 0)
+    return -1;
+  if (x->cg && !(rt_cgroup_apply_flags (x->g) & HUSK_CGROUP_NO_DEVICES))
+    husk_cgroup_load_devices (x->cg, x->cfg->linux_);
+  return 0;
+}
+
 static int
 spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
 {
@@ -509,12 +527,6 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
       && ns_write_id_maps (x->pid, x->cfg->linux_, err) < 0)
     return -1;
   x->c.st.pid = x->pid;
-  if (rt_proc_stat (x->pid, &x->c.st.start_time, NULL, NULL) < 0)
-    return husk_error (err, errno, "read the start time of the init");
-  x->c.has_state = true;
-  if (rt_state_write (x->c.dirfd, &x->c.st, err) < 0
-      || rt_set_oom_score_adj (x->pid, x->cfg->process, err) < 0)
-    return -1;
   /* the network before GO (createRuntime hooks see it); the init is in
    * its cgroup since the clone, but a two-step init forked by a first
    * child that husk moved there after its clone may have been quicker */
@@ -523,7 +535,8 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
           && husk_cgroup_add_pid (x->cg, x->pid, err) < 0))
     return -1;
   if (state_json_for_init (x, &json, err) < 0
-      || rt_sync_send (x->sync_fd, SYNC_GO, 0, json, err) < 0)
+      || rt_sync_send (x->sync_fd, SYNC_GO, 0, json, err) < 0
+      || record_init (x, err) < 0)
     return -1;
   for (;;)
     {

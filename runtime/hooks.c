@@ -6,34 +6,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../lib/cleanup.h"
+#include "../lib/fs.h"
 #include "../lib/log.h"
-
-static int
-state_memfd (const char *json, husk_err **err)
-{
-  size_t len = strlen (json), off = 0;
-  cleanup_close int fd = memfd_create ("husk-hook-state", MFD_CLOEXEC);
-
-  if (fd < 0)
-    return husk_error (err, errno, "memfd_create");
-  while (off < len)
-    {
-      ssize_t n = write (fd, json + off, len - off);
-      if (n < 0 && errno != EINTR)
-        return husk_error (err, errno, "write the hook's state");
-      off += n > 0 ? (size_t) n : 0;
-    }
-  if (lseek (fd, 0, SEEK_SET) < 0)
-    return husk_error (err, errno, "lseek");
-  return steal_fd (&fd);
-}
 
 static _Noreturn void
 hook_child (const struct oci_hook *h, int stdin_fd, int errpipe)
@@ -92,7 +72,7 @@ run_hook (const struct oci_hook *h, const char *phase, size_t i,
   int pipefd[2], e = 0, status, r;
   pid_t pid;
 
-  stdin_fd = state_memfd (state_json, err);
+  stdin_fd = fs_memfd_text ("husk-hook-state", state_json, err);
   if (stdin_fd < 0)
     return husk_err_wrap (err, "%s hook #%zu (%s)", phase, i, h->path);
   if (pipe2 (pipefd, O_CLOEXEC) < 0)

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "../lib/cleanup.h"
 #include "../lib/fs.h"
 #include "../lib/json_gen.h"
+#include "../lib/passwd.h"
 
 #define DEFAULT_ROOT "/run/husk"
 #define STATE_MAX (1u << 20)
@@ -546,8 +546,7 @@ list_one (const struct husk_globals *g, int rootfd, const char *id,
           struct husk_list_entry *e, husk_err **err)
 {
   struct rt_container c;
-  struct stat st;
-  struct passwd *pw;
+  struct stat st = { .st_uid = (uid_t) -1 };
 
   if (rt_container_open (g, id, false, &c, err) < 0)
     return -1;
@@ -558,9 +557,10 @@ list_one (const struct husk_globals *g, int rootfd, const char *id,
       return -1;
     }
   e->created = strdup (c.st.created ? c.st.created : "");
-  if (fstat (c.dirfd, &st) == 0 && (pw = getpwuid (st.st_uid)) != NULL)
-    e->owner = strdup (pw->pw_name);
-  else if (asprintf (&e->owner, "#%u", (unsigned) st.st_uid) < 0)
+  /* runc's form: the state dir's owner by name, else "#UID" */
+  fstat (c.dirfd, &st);
+  e->owner = passwd_name (st.st_uid);
+  if (e->owner == NULL && asprintf (&e->owner, "#%u", (unsigned) st.st_uid) < 0)
     e->owner = NULL;
   rt_container_release (&c);
   if (e->created == NULL || e->owner == NULL)

@@ -190,17 +190,19 @@ bridge_net() { # $1: index of the container, $2: extra annotations
   ! grep -q husk_ "$BATS_TEST_TMPDIR/tables"
 }
 
-@test "network: NAT without libnftables fails plainly and leaves nothing" {
-  local lib
-  # husk dlopens the library for NAT only: hidden from this create alone
-  lib=$(ldconfig -p | awk '$1 == "libnftables.so.1" { print $NF; exit }')
-  [ -n "$lib" ] || skip_because "libnftables.so.1 is not installed, nothing to hide"
+@test "network: NAT without nft fails plainly and leaves nothing" {
+  local nft
+  # husk runs nft for NAT only: hidden from this create alone (not a
+  # regular file any more, where husk looks for it)
+  nft=$(command -v nft || true)
+  [ -n "$nft" ] || skip_because "nft is not installed, nothing to hide"
   nt_bundle "$(bridge_net 2 '"husk.net.0.masquerade": "true"')"
   run unshare -m --propagation private sh -c 'mount --bind /dev/null "$1" && shift && exec "$@"' \
-    sh "$lib" nsenter --net="/run/netns/$NET_HOST" "$HUSK" --root "$(husk_root)" \
+    sh "$(realpath "$nft")" nsenter --net="/run/netns/$NET_HOST" "$HUSK" --root "$(husk_root)" \
     create --bundle "$BUNDLE" nonft
+  echo "$output"
   [ "$status" -eq 1 ]
-  [[ $output == *"husk.net.0"*"masquerade and ports need libnftables.so.1"* ]]
+  [[ $output == *"husk.net.0"*"masquerade and ports need nft (Debian's nftables), in PATH or /usr/sbin"* ]]
   [ -z "$(husk_state_ids)" ]
   [ -z "$(nt_in "$NET_HOST" ip -o link show master huskbr0)" ]
 }
