@@ -249,6 +249,11 @@ proc_opts (const struct rt_init_ctx *c)
     .host_proc_fd = c->host_proc_fd, .preserve_fds = c->preserve_fds,
     .sigmask = &c->sigmask,
     .seccomp = c->seccomp, .listener_sock = c->listener_sock,
+    /* runc's order with noNewPrivileges: the filter before the wait for
+     * start, loaded while husk attaches the device program; a listener
+     * wants the state document, which comes with start */
+    .restrict_early = c->cfg->process->no_new_privileges
+                      && !husk_seccomp_has_listener (c->seccomp),
   };
   return po;
 }
@@ -303,6 +308,8 @@ init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
   /* set again for a job: the user switch of rt_proc_setup cleared it */
   if (prctl (PR_SET_PDEATHSIG, c->die_with_husk ? SIGKILL : 0, 0, 0, 0) < 0)
     return husk_error (err, errno, "prctl");
+  if (po.restrict_early && rt_proc_restrict (&po, err) < 0)
+    return -1;
   return rt_sync_send (c->sync_fd, SYNC_READY, 0, NULL, err);
 }
 

@@ -249,6 +249,7 @@ struct rt_proc_opts
   const struct husk_seccomp *seccomp; /* NULL: none */
   int listener_sock;       /* connected to listenerPath, or -1 */
   const char *state_json;  /* for the seccomp listener */
+  bool restrict_early;     /* rt_proc_restrict ran before the wait for start */
 };
 
 /* Finds args[0] in the container (PATH from process.env, as runc does);
@@ -265,8 +266,13 @@ int rt_seccomp_prepare (const struct husk_globals *g,
                         const struct oci_config *cfg,
                         struct husk_seccomp **out, husk_err **err);
 
-/* The last steps (no_new_privs, seccomp, LSM labels, personality, fds,
- * signals) and execve.  Returns only on failure. */
+/* What the process keeps from here to execve and past it: the LSM labels
+ * for exec, no_new_privs and the seccomp filter (see seccomp/seccomp.h for
+ * when the filter loads).  The init calls it before it reports ready where
+ * the filter may come that early (restrict_early); rt_proc_exec otherwise. */
+int rt_proc_restrict (const struct rt_proc_opts *o, husk_err **err);
+/* The last steps (rt_proc_restrict unless done, personality, fds, signals)
+ * and execve.  Returns only on failure. */
 int rt_proc_exec (const struct rt_proc_opts *o, const char *path,
                   husk_err **err);
 /* Writes /proc/<pid>/oom_score_adj when the process asks for one. */

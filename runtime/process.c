@@ -497,11 +497,10 @@ reset_signals (const sigset_t *mask)
 }
 
 int
-rt_proc_exec (const struct rt_proc_opts *o, const char *path, husk_err **err)
+rt_proc_restrict (const struct rt_proc_opts *o, husk_err **err)
 {
   const struct oci_process *p = o->p;
   cleanup_free char *aa = NULL;
-  char *empty_env[] = { NULL };
 
   if (p->apparmor_profile && asprintf (&aa, "exec %s", p->apparmor_profile) < 0)
     return husk_error (err, ENOMEM, "process.apparmorProfile");
@@ -514,6 +513,17 @@ rt_proc_exec (const struct rt_proc_opts *o, const char *path, husk_err **err)
     return husk_error (err, errno, "process.noNewPrivileges");
   if (!husk_seccomp_loads_early (o->seccomp, p->no_new_privileges)
       && load_seccomp (o, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+rt_proc_exec (const struct rt_proc_opts *o, const char *path, husk_err **err)
+{
+  const struct oci_process *p = o->p;
+  char *empty_env[] = { NULL };
+
+  if (!o->restrict_early && rt_proc_restrict (o, err) < 0)
     return -1;
   /* only stdio and the preserved fds 3..3+N-1 reach the process */
   if (close_range (3 + (unsigned) o->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC) < 0)

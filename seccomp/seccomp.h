@@ -9,7 +9,7 @@
  *                           and caches the program (see below).  Every error
  *                           in the profile surfaces here, before anything
  *                           of the container exists.
- *   husk_seccomp_load()     in the child, as the LAST step before execve:
+ *   husk_seccomp_load()     in the child, once its set-up is done:
  *                           one seccomp(SECCOMP_SET_MODE_FILTER) syscall.
  *
  * Where the runtime calls them
@@ -19,13 +19,18 @@
  *   (the exec'd process gets the container's filter: the same section of the
  *   same config.json, a cache hit).  A NULL section (no linux.seccomp) gives
  *   *out == NULL, and load/free accept NULL.
- * load: runtime/process.c rt_proc_exec(), for the init and exec'd processes
+ * load: runtime/process.c rt_proc_restrict(), for the init and exec'd processes
  *   alike, in runc's order (libcontainer/standard_init_linux.go):
  *   - process.noNewPrivileges true: right after prctl(PR_SET_NO_NEW_PRIVS),
- *     as the last thing before execve, so that husk's own set-up is never
- *     filtered; only the syscalls between the load and execve (close_range,
- *     personality, rt_sigaction, rt_sigprocmask, sendmsg of a notify fd,
- *     execve) must be allowed by the profile, as under runc.
+ *     once the set-up is done: the init loads it before it reports ready
+ *     and waits for start (runc 1.1's order: the kernel's work on the
+ *     filter overlaps husk's own after ready), an exec'd process just
+ *     before execve, and the init too where a listener must get the state
+ *     document that comes with start.  husk's set-up is never filtered;
+ *     the syscalls after the load (sendmsg and recvmsg on the sync socket,
+ *     open and write of exec.fifo, startContainer hooks, close_range,
+ *     personality, rt_sigaction, rt_sigprocmask, execve) must be allowed
+ *     by the profile, as under runc.
  *   - noNewPrivileges false: the kernel wants CAP_SYS_ADMIN (in the user
  *     namespace of the process) to load a filter, so the load must come
  *     before the capability sets and the uid are changed: at the start of
