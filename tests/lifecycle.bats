@@ -243,6 +243,11 @@ lc_out_mount() {
   run husk list --format json
   [ "$(echo "$output" | jq -r '.[] | select(.id == "l1") | .status')" = created ]
   [ "$(echo "$output" | jq -r '.[] | select(.id == "l2") | .status')" = running ]
+  # the owner by name from /etc/passwd, else "#UID" (runc's form)
+  [ "$(echo "$output" | jq -r '.[] | select(.id == "l1") | .owner')" = root ]
+  chown 4242424 "$(husk_root)/l1"
+  [ "$(husk list --format json | jq -r '.[] | select(.id == "l1") | .owner')" = "#4242424" ]
+  chown 0 "$(husk_root)/l1"
   run husk list
   [[ "${lines[0]}" == ID* ]]
   [[ "$output" == *l2*running* ]]

@@ -217,6 +217,7 @@ rl_fields() {
     run husk pause "rl-lc-$u"
     [ "$status" -eq 1 ]
     [[ $output == *"has no cgroup (created with --cgroup-manager=disabled, or rootless where no cgroup is delegated to the user)"* ]]
+    [ "$(husk list --format json | jq -r '.[0].owner')" = "$u" ]
     husk kill "rl-lc-$u" KILL
     rl_wait_gone "$pid"
     husk delete "rl-lc-$u"
