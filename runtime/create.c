@@ -370,6 +370,20 @@ leave_child_namespaces (int saved[2])
   husk_closep (&saved[1]);
 }
 
+/* Whether husk has work the init must wait for before its set-up (GO):
+ * a user namespace to map, a first child to follow, a network to build, a
+ * state document for hooks or a seccomp listener.  Otherwise the init goes
+ * on at once, while husk records it (record_init). */
+static bool
+init_awaits_go (const struct create_ctx *x)
+{
+  const struct oci_hooks *h = x->cfg->hooks;
+
+  return needs_two_steps (&x->ns) || (x->ns.new_flags & CLONE_NEWUSER)
+         || x->net != NULL || husk_seccomp_has_listener (x->seccomp)
+         || (h && (h->create_container.n || h->start_container.n));
+}
+
 static int
 clone_init (struct create_ctx *x, int child_fd, husk_err **err)
 {
@@ -387,6 +401,7 @@ clone_init (struct create_ctx *x, int child_fd, husk_err **err)
     .seccomp = x->seccomp, .listener_sock = x->listener_sock,
     .die_with_husk = x->extra && x->extra->die_with_husk,
     .overlay = x->extra ? x->extra->overlay : NULL,
+    .await_go = init_awaits_go (x),
   };
   int saved[2] = { -1, -1 }, flags = 0;
   pid_t pid;
@@ -493,7 +508,7 @@ init_failed (struct create_ctx *x, husk_err **err)
 /* What the parent does while the init sets up its rootfs (after GO, before
  * READY): the state names the init, its oom_score_adj, and the device
  * program loaded for husk_cgroup_apply to attach.  Before GO they would
- * hold the init back; the init dies with husk (PDEATHSIG) until then. */
+ * hold the init back; the init dies with husk (PDEATHSIG) until READY. */
 static int
 record_init (struct create_ctx *x, husk_err **err)
 {
@@ -534,9 +549,11 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
       || (x->cg && needs_two_steps (&x->ns)
           && husk_cgroup_add_pid (x->cg, x->pid, err) < 0))
     return -1;
-  if (state_json_for_init (x, &json, err) < 0
-      || rt_sync_send (x->sync_fd, SYNC_GO, 0, json, err) < 0
-      || record_init (x, err) < 0)
+  if (init_awaits_go (x)
+      && (state_json_for_init (x, &json, err) < 0
+          || rt_sync_send (x->sync_fd, SYNC_GO, 0, json, err) < 0))
+    return -1;
+  if (record_init (x, err) < 0)
     return -1;
   for (;;)
     {

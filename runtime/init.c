@@ -278,7 +278,8 @@ init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
   if (guard_child (mapped_after_clone (c), err) < 0
       || (c->two_step && stage_one (c, err) < 0))
     return -1;
-  if (rt_sync_expect (c->sync_fd, SYNC_GO, &m, err) < 0
+  m.text[0] = '\0'; /* no GO, no state document */
+  if ((c->await_go && rt_sync_expect (c->sync_fd, SYNC_GO, &m, err) < 0)
       || (mapped_after_clone (c) && set_dumpable (false, err) < 0))
     return -1;
   if (m.text[0] && (*state_json = strdup (m.text)) == NULL)

@@ -302,6 +302,7 @@ struct rt_init_ctx
   int listener_sock;
   bool die_with_husk;         /* keep PR_SET_PDEATHSIG after set-up */
   const struct rootfs_overlay *overlay; /* husk job's root; else NULL */
+  bool await_go;              /* SYNC_GO comes before the set-up (create.c) */
 };
 
 /* The child side of spawn_init; never returns. */
