@@ -253,6 +253,18 @@ proc_opts (const struct rt_init_ctx *c)
   return po;
 }
 
+/* Through the host's /proc: the container's may be anything. */
+static int
+send_ready_with_netns (const struct rt_init_ctx *c, husk_err **err)
+{
+  cleanup_close int ns = openat (c->host_proc_fd, "self/ns/net",
+                                 O_RDONLY | O_CLOEXEC);
+
+  if (ns < 0)
+    return husk_error (err, errno, "open the network namespace");
+  return rt_sync_send_fd (c->sync_fd, SYNC_READY, ns, err);
+}
+
 static int
 init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
             husk_err **err)
@@ -303,7 +315,8 @@ init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
   /* set again for a job: the user switch of rt_proc_setup cleared it */
   if (prctl (PR_SET_PDEATHSIG, c->die_with_husk ? SIGKILL : 0, 0, 0, 0) < 0)
     return husk_error (err, errno, "prctl");
-  return rt_sync_send (c->sync_fd, SYNC_READY, 0, NULL, err);
+  return c->send_netns ? send_ready_with_netns (c, err)
+                       : rt_sync_send (c->sync_fd, SYNC_READY, 0, NULL, err);
 }
 
 _Noreturn void
