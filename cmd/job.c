@@ -51,7 +51,8 @@ static const struct cmd_opt job_opts[] = {
     "number is seconds), SIGKILL 2 s later; husk then exits with 124" },
   { "net", 0, "MODE", J_NET,
     "none (default: loopback only), bridge (a veth on husk's job bridge, "
-    "NAT outside) or host" },
+    "NAT outside), host, or slirp4netns (outbound access through the "
+    "slirp4netns program, rootless too; DNS 10.0.2.3)" },
   { "cap-add", 0, "CAP", J_CAP_ADD,
     "add a capability to the default set (repeatable)" },
   { "seccomp", 0, "PROFILE", J_SECCOMP,
@@ -253,7 +254,8 @@ parse_tmpfs (struct job_bufs *b, size_t *used, struct husk_job_tmpfs *t,
 static int
 parse_net (const char *v, enum husk_job_net *out, husk_err **err)
 {
-  static const char *const names[] = { "none", "bridge", "host" };
+  static const char *const names[] = { "none", "bridge", "host",
+                                       "slirp4netns" };
 
   for (size_t i = 0; i < sizeof names / sizeof *names; i++)
     if (strcmp (v, names[i]) == 0)
@@ -261,8 +263,8 @@ parse_net (const char *v, enum husk_job_net *out, husk_err **err)
         *out = (enum husk_job_net) i;
         return 0;
       }
-  return husk_error (err, 0, "--net: expected none, bridge or host, got "
-                     "\"%s\"", v);
+  return husk_error (err, 0, "--net: expected none, bridge, host or "
+                     "slirp4netns, got \"%s\"", v);
 }
 
 static int

@@ -143,4 +143,28 @@ int network_setup (const struct husk_net *n, pid_t pid, const char *state_root,
  * step, and then keeps the record so that a later call can retry. */
 int network_teardown (const char *state_root, const char *id, husk_err **err);
 
+/* ---------- slirp4netns (slirp.c): husk job --net slirp4netns ----------
+ * Outbound access for the network namespace of a process without
+ * privilege, through the slirp4netns program as podman uses it: tap0 with
+ * 10.0.2.100/24, gateway 10.0.2.2 (not the host's loopback), DNS
+ * NETWORK_SLIRP_DNS.  It lives as long as the caller holds it. */
+#define NETWORK_SLIRP_DNS "10.0.2.3"
+
+struct husk_slirp;
+
+/* The slirp4netns that PATH names (*path malloc'd); "slirp4netns not
+ * found in PATH (Debian package slirp4netns)" when none. */
+int network_slirp_find (char **path, husk_err **err);
+
+/* Starts slirp4netns (path from network_slirp_find) on the network
+ * namespace netns_fd, in the user namespace that owns it, its stderr
+ * appended to log_fd (opened for reading too: a failure quotes it), and
+ * returns once tap0 is up.  On failure nothing of it is left. */
+int network_slirp_start (const char *path, int netns_fd, int log_fd,
+                         struct husk_slirp **out, husk_err **err);
+
+/* Ends slirp4netns (SIGKILL when it does not exit at once) and reaps it.
+ * s may be NULL. */
+void network_slirp_stop (struct husk_slirp *s);
+
 #endif

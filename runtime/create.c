@@ -46,6 +46,7 @@ struct create_ctx
   struct husk_seccomp *seccomp;
   int listener_sock;       /* to listenerPath; the init's copy sends */
   struct rt_run_extra *extra; /* husk job; NULL otherwise */
+  int netns_fd;            /* the init's, for extra->created */
 };
 
 static void
@@ -61,6 +62,7 @@ ctx_init (struct create_ctx *x, const struct husk_globals *g,
   x->c.rootfd = x->c.dirfd = -1;
   x->pty.master = x->pty.slave = -1;
   x->sync_fd = x->fifo_fd = x->host_proc_fd = x->listener_sock = -1;
+  x->netns_fd = -1;
   sigprocmask (SIG_SETMASK, NULL, &x->child_mask);
 }
 
@@ -75,6 +77,7 @@ ctx_release (struct create_ctx *x)
   husk_closep (&x->fifo_fd);
   husk_closep (&x->host_proc_fd);
   husk_closep (&x->listener_sock);
+  husk_closep (&x->netns_fd);
   husk_seccomp_free (x->seccomp);
   x->seccomp = NULL;
   rt_container_release (&x->c);
@@ -402,6 +405,7 @@ clone_init (struct create_ctx *x, int child_fd, husk_err **err)
     .die_with_husk = x->extra && x->extra->die_with_husk,
     .overlay = x->extra ? x->extra->overlay : NULL,
     .await_go = init_awaits_go (x),
+    .send_netns = x->extra && x->extra->created,
   };
   int saved[2] = { -1, -1 }, flags = 0;
   pid_t pid;
@@ -557,7 +561,8 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
     return -1;
   for (;;)
     {
-      r = rt_sync_recv (x->sync_fd, &m, err);
+      husk_closep (&x->netns_fd);
+      r = rt_sync_recv_fd (x->sync_fd, &m, &x->netns_fd, err);
       if (r < 0)
         return -1;
       if (r == 0)
@@ -659,7 +664,10 @@ rt_run (const struct husk_globals *g, const struct husk_create_opts *o,
   rt_forwarded_signals (&fwd);
   if (!o->detach)
     sigprocmask (SIG_BLOCK, &fwd, NULL);
-  if (create_container (&x, err) < 0 || start_init (&x, err) < 0)
+  if (create_container (&x, err) < 0
+      || (extra && extra->created
+          && extra->created (extra->arg, x.netns_fd, err) < 0)
+      || start_init (&x, err) < 0)
     {
       ctx_abort (&x);
       if (!o->detach)

@@ -258,6 +258,18 @@ proc_opts (const struct rt_init_ctx *c)
   return po;
 }
 
+/* Through the host's /proc: the container's may be anything. */
+static int
+send_ready_with_netns (const struct rt_init_ctx *c, husk_err **err)
+{
+  cleanup_close int ns = openat (c->host_proc_fd, "self/ns/net",
+                                 O_RDONLY | O_CLOEXEC);
+
+  if (ns < 0)
+    return husk_error (err, errno, "open the network namespace");
+  return rt_sync_send_fd (c->sync_fd, SYNC_READY, ns, err);
+}
+
 static int
 init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
             husk_err **err)
@@ -311,7 +323,8 @@ init_setup (struct rt_init_ctx *c, char **state_json, char **exe,
     return husk_error (err, errno, "prctl");
   if (po.restrict_early && rt_proc_restrict (&po, err) < 0)
     return -1;
-  return rt_sync_send (c->sync_fd, SYNC_READY, 0, NULL, err);
+  return c->send_netns ? send_ready_with_netns (c, err)
+                       : rt_sync_send (c->sync_fd, SYNC_READY, 0, NULL, err);
 }
 
 _Noreturn void

@@ -141,7 +141,8 @@ enum rt_sync_type
   SYNC_PID,        /* child (two-step spawn): the init's pid */
   SYNC_HOOKS,      /* child: run prestart and createRuntime hooks now */
   SYNC_HOOKS_DONE, /* parent: done */
-  SYNC_READY,      /* child: set up, waiting for start */
+  SYNC_READY,      /* child: set up, waiting for start (with its network
+                      namespace's fd when send_netns) */
   SYNC_START,      /* parent (run): go */
   SYNC_ERROR,      /* child: failed, with a message */
 };
@@ -159,8 +160,14 @@ int rt_sync_send (int fd, int type, pid_t pid, const char *text,
                   husk_err **err);
 /* The child's last word: the error, written whole in one message. */
 void rt_sync_send_error (int fd, const husk_err *e);
+/* A message of type `type` without text, carrying fd (SCM_RIGHTS). */
+int rt_sync_send_fd (int sock, int type, int fd, husk_err **err);
 /* Receives one message; 0 on EOF (the other side has gone). */
 int rt_sync_recv (int fd, struct rt_sync_msg *m, husk_err **err);
+/* rt_sync_recv, and *passed the fd the message carried (O_CLOEXEC, the
+ * caller's), or -1. */
+int rt_sync_recv_fd (int fd, struct rt_sync_msg *m, int *passed,
+                     husk_err **err);
 /* Waits for a message of type `want`; any other (or EOF) is an error. */
 int rt_sync_expect (int fd, int want, struct rt_sync_msg *m, husk_err **err);
 /* Turns a received SYNC_ERROR into *err. */
@@ -301,6 +308,7 @@ struct rt_init_ctx
   const struct husk_seccomp *seccomp;
   int listener_sock;
   bool die_with_husk;         /* keep PR_SET_PDEATHSIG after set-up */
+  bool send_netns;            /* READY carries the network namespace */
   const struct rootfs_overlay *overlay; /* husk job's root; else NULL */
   bool await_go;              /* SYNC_GO comes before the set-up (create.c) */
 };
@@ -320,6 +328,11 @@ struct rt_run_extra
    * the create */
   int (*prepare) (void *arg, int dirfd, husk_err **err);
   void *arg;
+  /* once the init is set up and waiting (created), before it is started,
+   * with the init's network namespace: an unprivileged husk cannot open
+   * /proc/<init>/ns/net (the init is not dumpable until it execs), so the
+   * init sends it.  A failure fails the run (may be NULL). */
+  int (*created) (void *arg, int netns_fd, husk_err **err);
   /* the root the init mounts onto root.path in the container's mount
    * namespace (rootfs/overlay.c) */
   const struct rootfs_overlay *overlay;
@@ -337,10 +350,10 @@ int rt_run (const struct husk_globals *g, const struct husk_create_opts *o,
 #define RT_JOB_ANNOTATION "husk.job"
 
 /* The config of a job from its flags; root_path is where its root will
- * be mounted. */
+ * be mounted; resolv_conf (or NULL) a file bound on its /etc/resolv.conf. */
 int rt_job_config (const struct husk_globals *g, const struct husk_job_opts *o,
-                   const char *root_path, struct oci_config **out,
-                   husk_err **err);
+                   const char *root_path, const char *resolv_conf,
+                   struct oci_config **out, husk_err **err);
 /* Removes the jobs of the state dir whose husk has died (state, cgroup,
  * networks); failures are warnings. */
 void rt_sweep_jobs (const struct husk_globals *g);

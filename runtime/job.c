@@ -12,7 +12,10 @@
  *     and tells whether its husk lives: the next husk job, list or delete
  *     removes what a dead one left (rt_sweep_jobs);
  *   - a timeout (SIGTERM to every process, SIGKILL after JOB_GRACE_MS) and
- *     the figures of --report. */
+ *     the figures of --report;
+ *   - with --net slirp4netns, the slirp4netns process (network/slirp.c),
+ *     started on the created init and ended after the job, and a
+ *     resolv.conf naming its DNS, bound from the state dir. */
 #include "internal.h"
 
 #include <errno.h>
@@ -38,10 +41,13 @@
 #include "../lib/fs.h"
 #include "../lib/json_gen.h"
 #include "../lib/log.h"
+#include "../network/network.h"
 #include "../rootfs/rootfs.h"
 
 #define JOB_LOCK "job.lock"
 #define JOB_ROOT "rootfs"
+#define JOB_RESOLV "resolv.conf"
+#define JOB_SLIRP_LOG "slirp4netns.log"
 #define JOB_GRACE_MS 2000
 /* how often pids.current is sampled where the kernel keeps no pids.peak,
  * and the timeout's resolution */
@@ -60,6 +66,10 @@ struct job
   const struct husk_job_opts *o;
   char id[64];
   int lockfd;
+  /* --net slirp4netns */
+  char *slirp_path;
+  int slirp_log;
+  struct husk_slirp *slirp;
   struct rt_fg_tick tick;
   struct timespec start;
   /* while it runs (the tick) */
@@ -153,6 +163,24 @@ take_job_lock (struct job *j, int dirfd, husk_err **err)
   return 0;
 }
 
+/* slirp4netns's DNS as the job's resolver, and the log of its output */
+static int
+prepare_slirp (struct job *j, int dirfd, husk_err **err)
+{
+  static const char resolv[] = "nameserver " NETWORK_SLIRP_DNS "\n";
+
+  if (fs_write_file_at (dirfd, JOB_RESOLV, resolv, sizeof resolv - 1,
+                        O_CREAT | O_EXCL | O_NOFOLLOW, err) < 0)
+    return husk_err_wrap (err, "job");
+  j->slirp_log = openat (dirfd, JOB_SLIRP_LOG,
+                         O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW
+                             | O_CLOEXEC,
+                         0600);
+  if (j->slirp_log < 0)
+    return husk_error (err, errno, "job: create %s", JOB_SLIRP_LOG);
+  return 0;
+}
+
 /* the lock, and root.path: the directory the init covers with the
  * overlay */
 static int
@@ -164,6 +192,18 @@ job_prepare (void *arg, int dirfd, husk_err **err)
     return -1;
   if (mkdirat (dirfd, JOB_ROOT, 0700) < 0)
     return husk_error (err, errno, "job: create %s", JOB_ROOT);
+  return j->slirp_path ? prepare_slirp (j, dirfd, err) : 0;
+}
+
+/* tap0 is up before the job's process runs */
+static int
+job_created (void *arg, int netns_fd, husk_err **err)
+{
+  struct job *j = arg;
+
+  if (network_slirp_start (j->slirp_path, netns_fd, j->slirp_log, &j->slirp,
+                           err) < 0)
+    return husk_err_wrap (err, "--net slirp4netns");
   return 0;
 }
 
@@ -379,7 +419,7 @@ write_report (const struct job *j, int wstatus, int exit_status,
 static int
 run_job (struct job *j, int *exit_status, husk_err **err)
 {
-  cleanup_free char *root_path = NULL;
+  cleanup_free char *root_path = NULL, *resolv = NULL;
   const struct husk_create_opts co = { .id = j->id, .keep = true };
   const struct rootfs_overlay ov = {
     .lower = j->o->rootfs ? j->o->rootfs : "/",
@@ -392,9 +432,14 @@ run_job (struct job *j, int *exit_status, husk_err **err)
   int rc;
 
   j->tick = (struct rt_fg_tick){ JOB_TICK_MS, job_tick, j };
-  if (asprintf (&root_path, "%s/%s/" JOB_ROOT, rt_root_path (j->g), j->id) < 0)
+  if (j->slirp_path)
+    x.created = job_created;
+  if (asprintf (&root_path, "%s/%s/" JOB_ROOT, rt_root_path (j->g), j->id) < 0
+      || (j->slirp_path
+          && asprintf (&resolv, "%s/%s/" JOB_RESOLV, rt_root_path (j->g),
+                       j->id) < 0))
     return husk_error (err, ENOMEM, "job");
-  if (rt_job_config (j->g, j->o, root_path, &x.cfg, err) < 0)
+  if (rt_job_config (j->g, j->o, root_path, resolv, &x.cfg, err) < 0)
     return -1;
   clock_gettime (CLOCK_MONOTONIC, &j->start);
   rc = rt_run (j->g, &co, &x, exit_status, err);
@@ -415,15 +460,12 @@ run_job (struct job *j, int *exit_status, husk_err **err)
   return 0;
 }
 
-int
-husk_job (const struct husk_globals *g, const struct husk_job_opts *o,
-          int *exit_status, husk_err **err)
+/* What the flags ask that this husk cannot give, before anything is
+ * made. */
+static int
+check_job (const struct husk_globals *g, const struct husk_job_opts *o,
+           husk_err **err)
 {
-  struct job j = { .g = g, .o = o, .lockfd = -1 };
-  int rc;
-
-  j.c.rootfd = j.c.dirfd = -1;
-  *exit_status = 0;
   /* the root filesystem alone, without what is mounted on it, is what
    * the overlay takes of "/": a user namespace may not uncover what those
    * mounts hide (the kernel refuses) */
@@ -431,12 +473,40 @@ husk_job (const struct husk_globals *g, const struct husk_job_opts *o,
     return husk_error (err, 0, "--rootfs: required rootless (a user "
                        "namespace cannot take the host's / without the "
                        "mounts on it as the overlay's lower layer)");
-  rt_sweep_jobs (g);
-  if (job_id (&j, err) < 0)
+  if (g->rootless && o->net == HUSK_JOB_NET_BRIDGE)
+    return husk_error (err, 0, "--net bridge: a veth on husk's job bridge "
+                       "needs privilege (CAP_NET_ADMIN in the host's network "
+                       "namespace), which rootless husk does not have; "
+                       "--net slirp4netns gives a rootless job outbound "
+                       "access");
+  return 0;
+}
+
+int
+husk_job (const struct husk_globals *g, const struct husk_job_opts *o,
+          int *exit_status, husk_err **err)
+{
+  struct job j = { .g = g, .o = o, .lockfd = -1, .slirp_log = -1 };
+  int rc;
+
+  j.c.rootfd = j.c.dirfd = -1;
+  *exit_status = 0;
+  if (check_job (g, o, err) < 0)
     return -1;
-  rc = run_job (&j, exit_status, err);
+  if (o->net == HUSK_JOB_NET_SLIRP4NETNS
+      && network_slirp_find (&j.slirp_path, err) < 0)
+    return husk_err_wrap (err, "--net slirp4netns");
+  rt_sweep_jobs (g);
+  rc = job_id (&j, err);
+  if (rc == 0)
+    rc = run_job (&j, exit_status, err);
+  /* after the report's figures: once reaped, its CPU time would count in
+   * RUSAGE_CHILDREN */
+  network_slirp_stop (j.slirp);
   husk_cgroup_freep (&j.cg);
   rt_container_release (&j.c);
   husk_closep (&j.lockfd);
+  husk_closep (&j.slirp_log);
+  free (j.slirp_path);
   return rc;
 }

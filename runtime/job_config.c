@@ -126,13 +126,22 @@ check_dst (const char *flag, const char *dst, husk_err **err)
   return 0;
 }
 
+/* resolv_conf (NULL: none) on /etc/resolv.conf before the flags' mounts,
+ * which may cover it.  Read-only: the file is in husk's state dir, whose
+ * filesystem (/run for root) the job is not to fill. */
 static int
 job_mounts (struct oci_config *c, const struct husk_job_opts *o,
-            husk_err **err)
+            const char *resolv_conf, husk_err **err)
 {
   if (add_mount (c, "/tmp", "tmpfs", "tmpfs",
                  (const char *const[]){ "nosuid", "nodev", "mode=1777", NULL },
                  err) < 0)
+    return -1;
+  if (resolv_conf
+      && add_mount (c, "/etc/resolv.conf", "bind", resolv_conf,
+                    (const char *const[]){ "bind", "ro", "nosuid", "nodev",
+                                           "noexec", NULL },
+                    err) < 0)
     return -1;
   for (size_t i = 0; i < o->n_tmpfs; i++)
     {
@@ -341,8 +350,8 @@ job_seccomp (struct oci_config *c, const char *which, bool caps_added,
 
 int
 rt_job_config (const struct husk_globals *g, const struct husk_job_opts *o,
-               const char *root_path, struct oci_config **out,
-               husk_err **err)
+               const char *root_path, const char *resolv_conf,
+               struct oci_config **out, husk_err **err)
 {
   struct oci_config *c = NULL;
 
@@ -374,7 +383,7 @@ rt_job_config (const struct husk_globals *g, const struct husk_job_opts *o,
           return oom (err);
         }
     }
-  if (job_process (c, o, err) < 0 || job_mounts (c, o, err) < 0
+  if (job_process (c, o, err) < 0 || job_mounts (c, o, resolv_conf, err) < 0
       || job_resources (c->linux_, o, err) < 0
       || add_namespace (c->linux_, OCI_NS_TIME, err) < 0
       || job_network (c, o->net, err) < 0

@@ -122,6 +122,8 @@ enum husk_job_net
   HUSK_JOB_NET_NONE,   /* a network namespace with loopback only */
   HUSK_JOB_NET_BRIDGE, /* a veth on husk's job bridge, NAT outside */
   HUSK_JOB_NET_HOST,   /* the host's network namespace */
+  HUSK_JOB_NET_SLIRP4NETNS, /* its own, with slirp4netns's tap0 (rootless
+                               too) */
 };
 
 /* What `husk job` takes; unset numbers are 0, unset strings NULL. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../lib/sock.h"
+
 /* A message is 32 KB: only its header and the bytes used are written, never
  * the whole (zeroing it cost 8 page faults a message on each side). */
 static size_t
@@ -58,13 +60,49 @@ rt_sync_send_error (int fd, const husk_err *e)
 }
 
 int
-rt_sync_recv (int fd, struct rt_sync_msg *m, husk_err **err)
+rt_sync_send_fd (int sock, int type, int fd, husk_err **err)
 {
+  struct rt_sync_msg m = { .type = type };
+
+  if (sock_send_with_fd (sock, &m, header_size (), fd) < 0)
+    return husk_error (err, errno, "sync with the container's init");
+  return 0;
+}
+
+/* The fd a message carries (SCM_RIGHTS), or -1. */
+static int
+passed_fd (struct msghdr *mh)
+{
+  struct cmsghdr *c = CMSG_FIRSTHDR (mh);
+  int fd = -1;
+
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+      && c->cmsg_len == CMSG_LEN (sizeof fd))
+    memcpy (&fd, CMSG_DATA (c), sizeof fd);
+  return fd;
+}
+
+int
+rt_sync_recv_fd (int fd, struct rt_sync_msg *m, int *passed, husk_err **err)
+{
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m - 1 };
+  struct msghdr mh = {
+    .msg_iov = &iov, .msg_iovlen = 1,
+    .msg_control = passed ? u.buf : NULL,
+    .msg_controllen = passed ? sizeof u.buf : 0,
+  };
   ssize_t n;
 
   do
-    n = recv (fd, m, sizeof *m - 1, 0);
+    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
   while (n < 0 && errno == EINTR);
+  if (passed)
+    *passed = n > 0 ? passed_fd (&mh) : -1;
   if (n < 0)
     return husk_error (err, errno, "sync with the container's init");
   if (n == 0)
@@ -73,6 +111,12 @@ rt_sync_recv (int fd, struct rt_sync_msg *m, husk_err **err)
     return husk_error (err, 0, "sync with the container's init: short message");
   ((char *) m)[n] = '\0'; /* ends text, which a sender may leave empty */
   return 1;
+}
+
+int
+rt_sync_recv (int fd, struct rt_sync_msg *m, husk_err **err)
+{
+  return rt_sync_recv_fd (fd, m, NULL, err);
 }
 
 int

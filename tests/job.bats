@@ -78,7 +78,7 @@ teardown() {
   run -1 jt_job --timeout soon -- true
   [[ "$output" = *'--timeout: expected a duration'* ]]
   run -1 jt_job --net wifi -- true
-  [[ "$output" = *'--net: expected none, bridge or host, got "wifi"'* ]]
+  [[ "$output" = *'--net: expected none, bridge, host or slirp4netns, got "wifi"'* ]]
   run -1 jt_job --user root -- true
   [[ "$output" = *'--user: expected UID[:GID]'* ]]
   run -1 jt_job --cap-add CAP_NOPE -- true
@@ -226,6 +226,35 @@ teardown() {
   # the job's veth and NAT table went with it; the bridge stays, as in LXC
   [ "$(nt_in "$NET_HOST" ip -o link show master huskjob0 | wc -l)" = 0 ]
   ! nt_in "$NET_HOST" nft list tables 2>/dev/null | grep -q husk_
+}
+
+@test "job: --net slirp4netns as root: tap0 10.0.2.100 reaches the host's network through slirp4netns, resolv.conf names 10.0.2.3; slirp4netns ends with the job" {
+  jt_need_slirp
+  nt_host
+  local www=$BATS_TEST_TMPDIR/www srv
+  mkdir "$www"
+  echo from-the-host > "$www/f"
+  # the host namespace's address: slirp4netns's sockets live there (veth:
+  # the host lane's kernel has no dummy links)
+  nt_in "$NET_HOST" ip link add up0 type veth peer name up1
+  nt_in "$NET_HOST" ip addr add 192.0.2.1/24 dev up0
+  nt_in "$NET_HOST" ip link set up0 up
+  nt_in "$NET_HOST" ip link set up1 up
+  # marked: jt_teardown kills it if the test fails before it does
+  nsenter --net="/run/netns/$NET_HOST" env "$(lc_mark)" busybox httpd -f -p 192.0.2.1:8080 -h "$www" 3>&- &
+  srv=$!
+  nt_wait_listen ns "$NET_HOST" 8080
+  # husk carries the mark too: jt_teardown finds a slirp4netns left behind
+  run -0 nt_in "$NET_HOST" env "$(lc_mark)" "$HUSK" --root "$(husk_root)" job --rootfs "$(jt_rootfs)" \
+    --env "$(lc_mark)" --name "$(jt_name sl)" --net slirp4netns -- sh -c \
+    'ip -o -4 addr show tap0; cat /etc/resolv.conf; wget -q -O - http://192.0.2.1:8080/f'
+  [[ ${lines[0]} =~ ^[0-9]+:\ +tap0\ +inet\ 10\.0\.2\.100/24\  ]]
+  [ "${lines[1]}" = "nameserver 10.0.2.3" ]
+  [ "${lines[2]}" = from-the-host ]
+  kill "$srv"
+  wait "$srv" || true
+  lc_await_marked 0 20
+  [ -z "$(husk_state_ids)" ]
 }
 
 @test "job: a fork bomb under --pids 100 fails, the host's process count recovers at once, another job is unaffected" {

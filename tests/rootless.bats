@@ -447,6 +447,7 @@ rl_cgroup_delegate() {
   echo "$output"
   [ "$status" -eq 1 ]
   [[ $output == *"needs privilege (CAP_NET_ADMIN in the host's network namespace), which rootless husk does not have"* ]]
+  [[ $output == *"--net slirp4netns gives a rootless job outbound access"* ]]
   run jt_job --memory 64M -- true
   echo "$output"
   [ "$status" -eq 1 ]
@@ -470,4 +471,123 @@ rl_cgroup_delegate() {
   [ "$(jq '.peak_pids <= 50 and .peak_pids >= 25' "$RL_DIR/huskrl1/r.json")" = true ]
   # the job's cgroup went with it
   [ -z "$(ls -d "$RL_CG"/*/ | grep -v /shell/)" ]
+}
+
+# ---------- husk job --net slirp4netns ----------
+
+# The inside of rl_world, as root: $1 the world's directory, $2 the device
+# number for /dev/net/tun ("10 200": tun), $3 "run" (the command) or
+# "kill" (the command in the background, SIGKILLed once slirp4netns runs
+# as its child), then the command.
+rl_world_inside() {
+  local d=$1 dev=$2 how=$3 a b h i
+  shift 3
+  mount -t tmpfs -o mode=0755 rl-world "$d/dev" || return
+  mknod -m 0666 "$d/dev/tun" c $dev && mount --bind "$d/dev/tun" /dev/net/tun || return
+  # veth: the host lane's kernel has no dummy links
+  ip link set lo up && ip link add world0 type veth peer name world1 &&
+    ip addr add 192.0.2.1/24 dev world0 && ip link set world0 up && ip link set world1 up || return
+  busybox httpd -f -p 192.0.2.1:8080 -h "$d/www" 3>&- &
+  a=$!
+  busybox httpd -f -p 127.0.0.1:8081 -h "$d/www" 3>&- &
+  b=$!
+  for ((i = 0; i < 100; i++)); do
+    [ "$(busybox netstat -ltn | grep -cE ':808[01] ')" = 2 ] && break
+    sleep 0.1
+  done
+  # the loopback server answers here: the job's not reaching it says something
+  echo "world-loopback: $(busybox wget -q -O - http://127.0.0.1:8081/f)"
+  if [ "$how" = kill ]; then
+    "$@" &
+    h=$!
+    for ((i = 0; i < 300; i++)); do
+      pgrep -P "$h" -x slirp4netns > /dev/null && break
+      sleep 0.1
+    done
+    sleep 0.5
+    kill -9 "$h"
+    # (bash's own "Killed" notice: not output of the command's)
+    wait "$h" 2> /dev/null
+    echo "husk killed: $?"
+  else
+    "$@"
+  fi
+  kill "$a" "$b"
+  wait "$a" "$b" 2> /dev/null
+  return 0
+}
+
+# rl_world DEV HOW CMD...: CMD (see rl_world_inside) in a throwaway network
+# namespace that plays the host for slirp4netns's sockets: lo up,
+# 192.0.2.1/24 (TEST-NET-1) on a veth, busybox httpd serving "from-the-world"
+# as /f on 192.0.2.1:8080 and on its 127.0.0.1:8081.  And in a private mount
+# namespace whose /dev/net/tun is a fresh 0666 node (DEV "10 200"), as
+# Debian's udev makes it: this host has no udev, so its node is root's 0600,
+# which an unprivileged slirp4netns cannot open, and the host's node is not
+# the test's to change.  The node is made on a tmpfs of the test (a 9p tree
+# takes no device nodes).  Both namespaces go when CMD ends.
+rl_world() {
+  local d=$BATS_TEST_TMPDIR/world
+  mkdir -p "$d/www" "$d/dev"
+  echo from-the-world > "$d/www/f"
+  unshare --net --mount --propagation private \
+    bash -c "$(declare -f rl_world_inside); rl_world_inside \"\$@\"" rl-world "$d" "$@"
+}
+
+# Sets RL_JOB: husk job as $RL_USER with slirp4netns; husk itself carries
+# the test's mark, so that lc_teardown finds a slirp4netns (its child) left
+# behind.
+rl_slirp_job() {
+  RL_JOB=(setpriv --reuid="$RL_USER" --regid="$RL_USER" --init-groups --reset-env
+    env "$(lc_mark)" "$HUSK" --root "$(husk_root)" job --rootfs "$JT_ROOTFS"
+    --env "$(lc_mark)" --net slirp4netns)
+}
+
+@test "rootless: husk job --net slirp4netns: tap0 10.0.2.100 reaches a server of the host's network, resolv.conf names 10.0.2.3, the host's loopback is closed; slirp4netns ends with the job and with a killed husk" {
+  jt_need_slirp
+  JT_ROOTFS=$BATS_FILE_TMPDIR/rl/rootfs-huskrl1
+  rl_slirp_job
+  run rl_world "10 200" run "${RL_JOB[@]}" -- sh -c \
+    'ip -o -4 addr show tap0; cat /etc/resolv.conf; wget -q -O - http://192.0.2.1:8080/f
+     echo x | nc -w 3 10.0.2.2 8081 > /dev/null 2>&1 && echo host-loopback-reached || echo host-loopback-closed'
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "world-loopback: from-the-world" ]
+  [[ ${lines[1]} =~ ^[0-9]+:\ +tap0\ +inet\ 10\.0\.2\.100/24\  ]]
+  [ "${lines[2]}" = "nameserver 10.0.2.3" ]
+  [ "${lines[3]}" = from-the-world ]
+  [ "${lines[4]}" = host-loopback-closed ]
+  [ "${#lines[@]}" -eq 5 ]
+  # slirp4netns (marked through husk) went with the job, as did its state
+  lc_await_marked 0 20
+  [ -z "$(ls "$(husk_root)")" ]
+
+  # husk SIGKILLed: the job and slirp4netns die with it
+  run rl_world "10 200" kill "${RL_JOB[@]}" -- sleep 100
+  echo "$output"
+  [ "${lines[1]}" = "husk killed: 137" ]
+  lc_await_marked 0 50
+  run -0 husk list -q
+  [ -z "$(ls "$(husk_root)")" ]
+}
+
+@test "rootless: husk job --net slirp4netns refused without slirp4netns in PATH, failing to set up tap0 (no tun device): nothing left" {
+  jt_need_slirp
+  RL_USER=huskrl2
+  JT_ROOTFS=$BATS_FILE_TMPDIR/rl/rootfs-huskrl2
+  run rl_as huskrl2 env PATH=/nonexistent "$(lc_mark)" "$HUSK" --root "$(husk_root)" \
+    job --rootfs "$JT_ROOTFS" --net slirp4netns -- true
+  echo "$output"
+  [ "$status" -eq 1 ]
+  [ "$output" = "husk: --net slirp4netns: slirp4netns not found in PATH (Debian package slirp4netns)" ]
+  [ -z "$(ls "$(husk_root)")" ]
+  rl_slirp_job
+  # /dev/null's number on /dev/net/tun: slirp4netns fails once the init is
+  # made; the job's init, slirp4netns and the state go
+  run rl_world "1 3" run "${RL_JOB[@]}" -- echo job-ran
+  echo "$output"
+  [[ ${lines[1]} == "husk: --net slirp4netns: slirp4netns exited with status 1 before tap0 was up: ioctl(TUNSETIFF): "* ]]
+  [[ $output != *job-ran* ]]
+  lc_await_marked 0 20
+  [ -z "$(ls "$(husk_root)")" ]
 }

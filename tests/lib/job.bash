@@ -43,6 +43,14 @@ jt_need_controller() {
   jt_has_controller "$1" || skip_because "no cgroup v2 $1 controller (hybrid host: v1 holds it)"
 }
 
+# Skips where slirp4netns cannot run.  The VM lane's kernel has tun as a
+# module: modprobe loads it (and devtmpfs makes /dev/net/tun).
+jt_need_slirp() {
+  command -v slirp4netns > /dev/null || skip_because "slirp4netns is not installed (scripts/deps.sh)"
+  [ -c /dev/net/tun ] || modprobe tun 2> /dev/null ||
+    skip_because "the kernel has no tun device (CONFIG_TUN), which slirp4netns needs"
+}
+
 # lc_teardown, plus: no cgroup of a recorded job, no overlay or scratch
 # mount of husk job in this mount namespace (they never should be).
 jt_teardown() {
