@@ -6,6 +6,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -485,4 +486,30 @@ fs_memfd_text (const char *name, const char *text, husk_err **err)
   if (lseek (fd, 0, SEEK_SET) < 0)
     return husk_error (err, errno, "lseek %s", name);
   return steal_fd (&fd);
+}
+
+int
+fs_find_program (const char *name, const char *also, char **path)
+{
+  const char *env = getenv ("PATH");
+  cleanup_free char *dirs = NULL;
+  char *save = NULL;
+  struct stat st;
+
+  if (asprintf (&dirs, "%s:%s", env && *env ? env : "/usr/local/bin:/usr/bin:/bin",
+                also ? also : "") < 0)
+    return -1;
+  for (char *d = strtok_r (dirs, ":", &save); d; d = strtok_r (NULL, ":", &save))
+    {
+      cleanup_free char *cand = NULL;
+      if (d[0] != '/' || asprintf (&cand, "%s/%s", d, name) < 0)
+        continue;
+      if (stat (cand, &st) == 0 && S_ISREG (st.st_mode) && access (cand, X_OK) == 0)
+        {
+          *path = steal_ptr (&cand);
+          return 0;
+        }
+    }
+  errno = ENOENT;
+  return -1;
 }

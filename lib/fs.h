@@ -46,6 +46,14 @@ int fs_read_fd (int fd, size_t max, char **out, size_t *len, husk_err **err);
 int fs_write_file_at (int dirfd, const char *path, const void *buf,
                       size_t len, int flags, husk_err **err);
 
+/* The first executable regular file named name in the absolute
+ * directories of $PATH (unset or empty: /usr/local/bin:/usr/bin:/bin),
+ * then of also (':'-separated, or NULL): a relative entry would run what
+ * the current directory holds.  *path is malloc'd.  Returns -1 with errno
+ * ENOENT when there is none, without a message: the caller names what is
+ * missing and where it comes from. */
+int fs_find_program (const char *name, const char *also, char **path);
+
 /* A memfd (close-on-exec) holding text, its offset at 0: stdin for a
  * program that husk runs (hooks, nft).  name is memfd_create's. */
 int fs_memfd_text (const char *name, const char *text, husk_err **err);

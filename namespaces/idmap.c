@@ -135,23 +135,14 @@ read_subids (const struct id_kind *k, struct id_map *out, husk_err **err)
   return 0;
 }
 
-/* Whether the tool (newuidmap, newgidmap) is in PATH, as posix_spawnp
- * will look for it. */
+/* Whether the tool (newuidmap, newgidmap) is in PATH, where posix_spawnp
+ * will find it. */
 static bool
 have_tool (const char *tool)
 {
-  const char *path = getenv ("PATH");
-  cleanup_free char *dirs = strdup (path && *path ? path : "/usr/bin:/bin");
-  char *save = NULL;
+  cleanup_free char *path = NULL;
 
-  for (char *d = dirs ? strtok_r (dirs, ":", &save) : NULL; d;
-       d = strtok_r (NULL, ":", &save))
-    {
-      cleanup_free char *p = NULL;
-      if (asprintf (&p, "%s/%s", d, tool) >= 0 && access (p, X_OK) == 0)
-        return true;
-    }
-  return false;
+  return fs_find_program (tool, NULL, &path) == 0;
 }
 
 /* The effective user's name for a message: out, or "uid N". */

@@ -9,11 +9,8 @@
  * second libc; only networks with masquerade or ports pay for the exec. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,36 +28,23 @@ table_name (const char *id, char out[32])
   snprintf (out, 32, "husk_%016llx", (unsigned long long) h);
 }
 
-/* The first executable file named nft in $PATH's absolute directories,
- * then /usr/sbin and /sbin: a runtime started by a shim or a service may
- * have a PATH without them. */
+/* nft in PATH, then in /usr/sbin and /sbin: a runtime started by a shim or
+ * a service may have a PATH without them. */
 static int
-nft_path (char out[PATH_MAX], husk_err **err)
+nft_path (char **path, husk_err **err)
 {
-  const char *env = getenv ("PATH");
-  cleanup_free char *dirs = NULL;
-  char *save = NULL;
-  struct stat st;
-
-  if (asprintf (&dirs, "%s:/usr/sbin:/sbin", env ? env : "") < 0)
-    return husk_error (err, ENOMEM, "nat");
-  for (char *d = strtok_r (dirs, ":", &save); d;
-       d = strtok_r (NULL, ":", &save))
-    if (d[0] == '/'
-        && snprintf (out, PATH_MAX, "%s/nft", d) < PATH_MAX
-        && stat (out, &st) == 0 && S_ISREG (st.st_mode)
-        && access (out, X_OK) == 0)
-      return 0;
-  return husk_error (err, ENOENT, "nat: masquerade and ports need nft "
+  if (fs_find_program ("nft", "/usr/sbin:/sbin", path) == 0)
+    return 0;
+  return husk_error (err, errno, "nat: masquerade and ports need nft "
                      "(Debian's nftables), in PATH or /usr/sbin");
 }
 
 int
 nat_prepare (husk_err **err)
 {
-  char path[PATH_MAX];
+  cleanup_free char *path = NULL;
 
-  return nft_path (path, err);
+  return nft_path (&path, err);
 }
 
 static _Noreturn void
@@ -102,12 +86,13 @@ read_first_line (int fd, char *buf, size_t size)
 static int
 nft_run (const char *cmds, const char *what, husk_err **err)
 {
-  char path[PATH_MAX], msg[512];
+  cleanup_free char *path = NULL;
+  char msg[512];
   cleanup_close int in = -1, rd = -1, wr = -1;
   int pipefd[2], status;
   pid_t pid;
 
-  if (nft_path (path, err) < 0)
+  if (nft_path (&path, err) < 0)
     return -1;
   in = fs_memfd_text ("husk-nft", cmds, err);
   if (in < 0)

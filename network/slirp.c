@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "../lib/cleanup.h"
+#include "../lib/fs.h"
 
 #define SLIRP "slirp4netns"
 /* how long slirp4netns may take to bring tap0 up (a TCG guest is slow) */
@@ -57,29 +58,11 @@ struct husk_slirp
   int exit_fd; /* husk's end of the --exit-fd pipe */
 };
 
-/* Only absolute PATH entries: a relative one would run what the current
- * directory holds. */
 int
 network_slirp_find (char **path, husk_err **err)
 {
-  const char *p = getenv ("PATH");
-
-  for (p = p && *p ? p : "/usr/local/bin:/usr/bin:/bin"; *p;)
-    {
-      size_t n = strcspn (p, ":");
-      cleanup_free char *cand = NULL;
-      struct stat st;
-
-      if (asprintf (&cand, "%.*s/" SLIRP, (int) n, p) < 0)
-        return husk_error (err, ENOMEM, SLIRP);
-      if (p[0] == '/' && stat (cand, &st) == 0 && S_ISREG (st.st_mode)
-          && access (cand, X_OK) == 0)
-        {
-          *path = steal_ptr (&cand);
-          return 0;
-        }
-      p += n + (p[n] == ':');
-    }
+  if (fs_find_program (SLIRP, NULL, path) == 0)
+    return 0;
   return husk_error (err, 0, SLIRP " not found in PATH (Debian package "
                      SLIRP ")");
 }
