@@ -43,36 +43,46 @@ sock_send_with_fd (int sock, const void *msg, size_t len, int fd)
   return w < 0 ? -1 : 0;
 }
 
-int
-sock_recv_fd (int sock)
+ssize_t
+sock_recv_with_fd (int sock, void *buf, size_t len, int *fd)
 {
   union
   {
     char buf[CMSG_SPACE (sizeof (int))];
     struct cmsghdr align;
   } u;
-  char byte;
-  struct iovec iov = { .iov_base = &byte, .iov_len = sizeof byte };
+  struct iovec iov = { .iov_base = buf, .iov_len = len };
   struct msghdr mh = {
     .msg_iov = &iov, .msg_iovlen = 1,
     .msg_control = u.buf, .msg_controllen = sizeof u.buf,
   };
   struct cmsghdr *c;
   ssize_t r;
-  int fd;
 
+  *fd = -1;
   do
     r = recvmsg (sock, &mh, MSG_CMSG_CLOEXEC);
   while (r < 0 && errno == EINTR);
+  c = r > 0 ? CMSG_FIRSTHDR (&mh) : NULL;
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+      && c->cmsg_len == CMSG_LEN (sizeof (int)))
+    memcpy (fd, CMSG_DATA (c), sizeof *fd);
+  return r;
+}
+
+int
+sock_recv_fd (int sock)
+{
+  char byte;
+  int fd;
+  ssize_t r = sock_recv_with_fd (sock, &byte, sizeof byte, &fd);
+
   if (r < 0)
     return -1;
-  c = CMSG_FIRSTHDR (&mh);
-  if (r == 0 || c == NULL || c->cmsg_level != SOL_SOCKET
-      || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN (sizeof (int)))
+  if (fd < 0)
     {
       errno = r == 0 ? ECONNRESET : EBADMSG;
       return -1;
     }
-  memcpy (&fd, CMSG_DATA (c), sizeof fd);
   return fd;
 }

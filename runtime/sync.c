@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "../lib/cleanup.h"
 #include "../lib/sock.h"
 
 /* A message is 32 KB: only its header and the bytes used are written, never
@@ -69,40 +70,15 @@ rt_sync_send_fd (int sock, int type, int fd, husk_err **err)
   return 0;
 }
 
-/* The fd a message carries (SCM_RIGHTS), or -1. */
-static int
-passed_fd (struct msghdr *mh)
-{
-  struct cmsghdr *c = CMSG_FIRSTHDR (mh);
-  int fd = -1;
-
-  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
-      && c->cmsg_len == CMSG_LEN (sizeof fd))
-    memcpy (&fd, CMSG_DATA (c), sizeof fd);
-  return fd;
-}
-
 int
 rt_sync_recv_fd (int fd, struct rt_sync_msg *m, int *passed, husk_err **err)
 {
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct iovec iov = { .iov_base = m, .iov_len = sizeof *m - 1 };
-  struct msghdr mh = {
-    .msg_iov = &iov, .msg_iovlen = 1,
-    .msg_control = passed ? u.buf : NULL,
-    .msg_controllen = passed ? sizeof u.buf : 0,
-  };
-  ssize_t n;
+  int unused;
+  ssize_t n = sock_recv_with_fd (fd, m, sizeof *m - 1,
+                                 passed ? passed : &unused);
 
-  do
-    n = recvmsg (fd, &mh, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (passed)
-    *passed = n > 0 ? passed_fd (&mh) : -1;
+  if (!passed)
+    husk_closep (&unused);
   if (n < 0)
     return husk_error (err, errno, "sync with the container's init");
   if (n == 0)
