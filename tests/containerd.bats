@@ -49,7 +49,7 @@ teardown() {
   [ -z "$(ctd container ls -q)" ] || left="$left containers: $(ctd container ls -q | tr '\n' ' ');"
   ctd_clean
   # shims of deleted tasks exit
-  cl_wait 50 ctd_no_shims || left="$left shims: $(ctd_shims | tr '\n' ' ');"
+  cl_wait 300 ctd_no_shims || left="$left shims: $(ctd_shims | tr '\n' ' ');"
   [ -z "$(cl_mounts_under "$CTD_DIR/state")" ] || left="$left mounts: $(cl_mounts_under "$CTD_DIR/state");"
   [ -z "$left" ] || echo "# leftovers in containerd:$left" >&3
   lc_teardown && [ -z "$left" ]
@@ -129,7 +129,7 @@ task_stopped() {
   fi
 
   ctd task kill ct-d
-  cl_wait 100 task_stopped ct-d
+  cl_wait 300 task_stopped ct-d
   run ctd task delete ct-d
   [[ "$output" == *"exit code 7"* ]]
   ctd container delete ct-d
@@ -170,9 +170,9 @@ task_stopped() {
   # the process that outgrows it is killed, and the shim reports the OOM
   run ctd task exec --exec-id hog ct-mem tail /dev/zero
   [ "$status" -eq 137 ]
-  cl_wait 100 grep -q /tasks/oom "$BATS_TEST_TMPDIR/events"
+  cl_wait 300 grep -q /tasks/oom "$BATS_TEST_TMPDIR/events"
   ctd task kill -s SIGKILL ct-mem
-  cl_wait 100 task_stopped ct-mem
+  cl_wait 300 task_stopped ct-mem
   ctd task delete ct-mem > /dev/null
   ctd container delete ct-mem
 }

@@ -133,7 +133,7 @@ bridge_net() { # $1: index of the container, $2: extra annotations
 
 @test "network: containers on two simulated hosts share a VXLAN segment" {
   nt_need_tool tcpdump
-  local hb
+  local hb i
   hb=$(nt_netns hostb)
   nt_link_host "$hb" under0 under0
   local vx='"husk.net.0.type": "veth", "husk.net.0.bridge": "huskbr9", "husk.net.0.mtu": "1400", "husk.net.0.vxlan.id": "42", "husk.net.0.vxlan.dev": "under0"'
@@ -148,12 +148,15 @@ bridge_net() { # $1: index of the container, $2: extra annotations
   run nt_in "$NET_HOST" ip -d link show husk-vx42
   [[ "$output" == *"vxlan id 42"*"dstport 4789"*"nolearning"* ]]
 
-  nt_in "$NET_HOST" timeout 10 tcpdump -i under0 -n -l -c 30 udp port 4789 > "$BATS_TEST_TMPDIR/cap" 2>/dev/null 3>&- &
-  sleep 1
+  nt_capture "$NET_HOST" 30 "$BATS_TEST_TMPDIR/cap" -i under0 -c 30 udp port 4789
   nt_in_ctr va busybox ping -c 3 -W 3 10.199.9.3
-  sleep 0.5
-  kill %1 2>/dev/null || true
-  wait || true
+  # the pings were answered; tcpdump may print them later in the slow guest
+  for i in $(seq 100); do
+    grep -q "ICMP echo request" "$BATS_TEST_TMPDIR/cap" && break
+    sleep 0.1
+  done
+  kill "$NT_CAPTURE_PID" 2>/dev/null || true
+  wait "$NT_CAPTURE_PID" || true
   grep -q "192.168.199.1.[0-9]* > 192.168.199.2.4789: VXLAN.*vni 42" "$BATS_TEST_TMPDIR/cap"
   grep -q "10.199.9.2 > 10.199.9.3: ICMP echo request" "$BATS_TEST_TMPDIR/cap"
 
@@ -169,10 +172,9 @@ bridge_net() { # $1: index of the container, $2: extra annotations
   nt_create --bundle "$BUNDLE" nat1
 
   # the outside has no route to 10.199.0.0/24: only masquerading answers
-  nt_in "$out" timeout 8 tcpdump -i out0 -n -l -c 1 'tcp dst port 9000' > "$BATS_TEST_TMPDIR/cap" 2>/dev/null 3>&- &
+  nt_capture "$out" 30 "$BATS_TEST_TMPDIR/cap" -i out0 -c 1 'tcp dst port 9000'
   nt_in "$out" busybox nc -l -p 9000 > "$BATS_TEST_TMPDIR/srv.out" 3>&- &
   nt_wait_listen ns "$out" 9000
-  sleep 1 # tcpdump's start
   echo from-container | nt_in_ctr nat1 busybox nc -w 3 192.168.199.2 9000
   wait
   [ "$(cat "$BATS_TEST_TMPDIR/srv.out")" = from-container ]

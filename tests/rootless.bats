@@ -433,7 +433,7 @@ rl_cgroup_delegate() {
   lc_await_marked 2 100
   kill -9 "$hp"
   wait "$hp" || true
-  lc_await_marked 0 20
+  lc_await_marked 0 100
   [ "$(ls "$(husk_root)")" = "$name" ]
   run -0 husk list -q
   [ -z "$output" ]
@@ -559,14 +559,14 @@ rl_slirp_job() {
   [ "${lines[4]}" = host-loopback-closed ]
   [ "${#lines[@]}" -eq 5 ]
   # slirp4netns (marked through husk) went with the job, as did its state
-  lc_await_marked 0 20
+  lc_await_marked 0 100
   [ -z "$(ls "$(husk_root)")" ]
 
   # husk SIGKILLed: the job and slirp4netns die with it
   run rl_world "10 200" kill "${RL_JOB[@]}" -- sleep 100
   echo "$output"
   [ "${lines[1]}" = "husk killed: 137" ]
-  lc_await_marked 0 50
+  lc_await_marked 0 100
   run -0 husk list -q
   [ -z "$(ls "$(husk_root)")" ]
 }
@@ -588,6 +588,6 @@ rl_slirp_job() {
   echo "$output"
   [[ ${lines[1]} == "husk: --net slirp4netns: slirp4netns exited with status 1 before tap0 was up: ioctl(TUNSETIFF): "* ]]
   [[ $output != *job-ran* ]]
-  lc_await_marked 0 20
+  lc_await_marked 0 100
   [ -z "$(ls "$(husk_root)")" ]
 }

@@ -176,7 +176,7 @@ sc_start_listener() {
   rm -f "$BATS_TEST_TMPDIR/l.sock"
   "$bin" "$BATS_TEST_TMPDIR/l.sock" "$BATS_TEST_TMPDIR/l.state" "$BATS_TEST_TMPDIR/l.log" "$1" 3>&- &
   LPID=$!
-  for i in $(seq 100); do
+  for i in $(seq 600); do
     [ -S "$BATS_TEST_TMPDIR/l.sock" ] && return 0
     sleep 0.05
   done

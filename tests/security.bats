@@ -105,23 +105,29 @@ sec_assert_refused() {
 }
 
 # A job's first process is exec'd by husk's init: a `#!/proc/self/exe`
-# entrypoint runs husk in the job (blocked opening /fifo until --timeout
-# ends it).  The attack, from the host and as root, goes for that process's
-# binary while it runs and again once it has exited.
+# entrypoint runs husk in the job (blocked opening /fifo).  The attack, from
+# the host and as root, goes for that process's binary while it runs, and
+# again once `husk kill` has ended the job.
 @test "CVE-2019-5736: a job's #!/proc/self/exe entrypoint cannot have husk's binary written" {
   sec_setup
-  local pid i
+  local pid i name
   for SEC_METHOD in "" memfd; do
-    victim job --rootfs "$ROOTFS" --timeout 3s -- /evil > /dev/null 2>&1 3>&- &
+    name=sec-job-${SEC_METHOD:-default}
+    victim job --name "$name" --rootfs "$ROOTFS" --timeout 60s -- /evil > /dev/null 2>&1 3>&- &
     pid=
-    for i in $(seq 100); do
+    for i in $(seq 300); do
       pid=$(pgrep -f -- '^/proc/self/exe --log=/fifo') && break
       sleep 0.1
     done
     [ -n "$pid" ]
-    run "$SEC_ROOTFS/attack" "$pid"
+    "$SEC_ROOTFS/attack" "$pid" > "$BATS_TEST_TMPDIR/out" 2>&1 &
+    for i in $(seq 300); do
+      grep -q running: "$BATS_TEST_TMPDIR/out" && break
+      sleep 0.1
+    done
+    victim kill "$name" KILL
     wait
-    sec_assert_refused "$output"
+    sec_assert_refused "$(cat "$BATS_TEST_TMPDIR/out")"
   done
 }
 

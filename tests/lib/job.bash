@@ -20,6 +20,12 @@ jt_job() {
   husk job --rootfs "$(jt_rootfs)" --env "$(lc_mark)" "$@"
 }
 
+# How many processes run, kernel threads (kthreadd's children) not counted:
+# those come and go with the load.
+jt_user_procs() {
+  ps -e -o pid=,ppid= | awk '$1 != 2 && $2 != 2' | wc -l
+}
+
 # The static escape probe (tests/tools/jobprobe.c), built into the tree's
 # build/ when missing or older than its source: the lanes share it (a
 # compile in the VM lane's TCG guest takes long).

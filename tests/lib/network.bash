@@ -108,3 +108,21 @@ nt_wait_listen() {
   echo "nothing listens on port $3 in $1 $2" >&2
   return 1
 }
+
+# Starts tcpdump in the background in namespace NS, its packets to OUT, and
+# returns once it captures (tcpdump says "listening on" on stderr then): a
+# fixed sleep is too short in the slow guest.  It ends by itself after SECS;
+# NT_CAPTURE_PID is its pid (nsenter execs timeout, which passes a TERM on).
+#   nt_capture NS SECS OUT TCPDUMP-ARGS...
+nt_capture() {
+  local ns=$1 secs=$2 out=$3 i
+  shift 3
+  nsenter --net="/run/netns/$ns" timeout "$secs" tcpdump -n -l "$@" > "$out" 2> "$out.err" 3>&- &
+  NT_CAPTURE_PID=$!
+  for i in $(seq 600); do
+    grep -q "listening on" "$out.err" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "tcpdump did not start in $ns: $(cat "$out.err")" >&2
+  return 1
+}

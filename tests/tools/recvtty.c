@@ -34,15 +34,16 @@ main (int argc, char **argv)
   int lfd, cfd, master;
   ssize_t n;
 
-  if (argc < 2 || strlen (argv[1]) >= sizeof addr.sun_path)
+  if (argc < 2 || strlen (argv[1]) + 4 >= sizeof addr.sun_path)
     {
       fprintf (stderr, "usage: recvtty SOCKET [INPUT]\n");
       return 2;
     }
-  strcpy (addr.sun_path, argv[1]);
+  /* listening before the path appears: bound under a temporary name */
+  snprintf (addr.sun_path, sizeof addr.sun_path, "%s.tmp", argv[1]);
   lfd = socket (AF_UNIX, SOCK_STREAM, 0);
   if (lfd < 0 || bind (lfd, (struct sockaddr *) &addr, sizeof addr) < 0
-      || listen (lfd, 1) < 0)
+      || listen (lfd, 1) < 0 || rename (addr.sun_path, argv[1]) < 0)
     return die ("listen");
   cfd = accept (lfd, NULL, NULL);
   if (cfd < 0)

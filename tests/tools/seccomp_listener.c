@@ -35,11 +35,14 @@ listen_on (const char *path)
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
   int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-  if (fd < 0 || strlen (path) >= sizeof sa.sun_path)
+  if (fd < 0 || strlen (path) + 4 >= sizeof sa.sun_path)
     die ("socket");
-  strcpy (sa.sun_path, path);
-  unlink (path);
-  if (bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (fd, 1) < 0)
+  /* bound and listening under a temporary name, then renamed: the test
+   * that waits for the path never connects before listen */
+  snprintf (sa.sun_path, sizeof sa.sun_path, "%s.tmp", path);
+  unlink (sa.sun_path);
+  if (bind (fd, (struct sockaddr *) &sa, sizeof sa) < 0 || listen (fd, 1) < 0
+      || rename (sa.sun_path, path) < 0)
     die ("bind");
   return fd;
 }
