@@ -82,17 +82,6 @@ bg() {
   husk start "$ID"
 }
 
-# wait_for SECONDS COMMAND...: retries COMMAND every 0.1 s.
-wait_for() {
-  local n=$(($1 * 10))
-  shift
-  until "$@"; do
-    n=$((n - 1))
-    [ "$n" -gt 0 ] || return 1
-    sleep 0.1
-  done
-}
-
 key() { # key FILE KEY: the value of KEY in a flat keyed cgroup file
   awk -v k="$2" '$1 == k { print $2 }' "$1"
 }
@@ -142,7 +131,7 @@ key() { # key FILE KEY: the value of KEY in a flat keyed cgroup file
   bg '{"memory":{"limit":33554432,"swap":33554432}}' \
     'dd if=/dev/zero of=/dev/null bs=64M count=1; echo dd=$? > /dev/null; sleep 100'
   [ "$(cat "$CG/memory.max")" = 33554432 ]
-  wait_for 30 sh -c "[ \"\$(awk '\$1 == \"oom_kill\" { print \$2 }' $CG/memory.events)\" -ge 1 ]"
+  wait_until 30 sh -c "[ \"\$(awk '\$1 == \"oom_kill\" { print \$2 }' $CG/memory.events)\" -ge 1 ]"
   # The shell survived its child's OOM kill: the kill hit dd, not the container.
   [ "$(husk state "$ID" | jq -r .status)" = running ]
 }
@@ -164,7 +153,7 @@ key() { # key FILE KEY: the value of KEY in a flat keyed cgroup file
 @test "pids.limit: a fork bomb is held to 16 processes" {
   need_controllers pids
   bg '{"pids":{"limit":16}}' '(for i in $(seq 60); do sleep 100 & done) 2> /dev/null; sleep 100'
-  wait_for 20 sh -c "[ \"\$(awk '\$1 == \"max\" { print \$2 }' $CG/pids.events)\" -ge 1 ]"
+  wait_until 20 sh -c "[ \"\$(awk '\$1 == \"max\" { print \$2 }' $CG/pids.events)\" -ge 1 ]"
   [ "$(cat "$CG/pids.current")" -le 16 ]
   [ "$(wc -l < "$CG/cgroup.procs")" -le 16 ]
 }
@@ -174,7 +163,7 @@ key() { # key FILE KEY: the value of KEY in a flat keyed cgroup file
   bg '{"cpu":{"quota":10000,"period":100000,"shares":1024}}' 'while :; do :; done'
   [ "$(cat "$CG/cpu.max")" = "10000 100000" ]
   [ "$(cat "$CG/cpu.weight")" = 39 ]
-  wait_for 30 sh -c "[ \"\$(awk '\$1 == \"nr_throttled\" { print \$2 }' $CG/cpu.stat)\" -ge 3 ]"
+  wait_until 30 sh -c "[ \"\$(awk '\$1 == \"nr_throttled\" { print \$2 }' $CG/cpu.stat)\" -ge 3 ]"
 }
 
 @test "cpu.cpus: the container runs on the one CPU it is given" {
@@ -227,7 +216,7 @@ key() { # key FILE KEY: the value of KEY in a flat keyed cgroup file
   husk resume "$ID"
   [ "$(husk state "$ID" | jq -r .status)" = running ]
   # the thawed loop runs again (once the guest's one host thread lets it)
-  wait_for 20 cpu_used_more "$b"
+  wait_until 20 cpu_used_more "$b"
 }
 
 cpu_used_more() { # cpu_used_more USEC: the container's CPU time passed USEC
@@ -236,14 +225,14 @@ cpu_used_more() { # cpu_used_more USEC: the container's CPU time passed USEC
 
 @test "kill --all: every process of the container gets the signal" {
   bg '{}' 'sleep 100 & sleep 100 & sleep 100'
-  wait_for 10 sh -c "[ \$(wc -l < $CG/cgroup.procs) -ge 3 ]"
+  wait_until 10 sh -c "[ \$(wc -l < $CG/cgroup.procs) -ge 3 ]"
   husk kill --all "$ID" KILL
-  wait_for 10 sh -c "[ ! -s $CG/cgroup.procs ]"
+  wait_until 10 sh -c "[ ! -s $CG/cgroup.procs ]"
 }
 
 @test "ps: lists the host pids of the container's cgroup" {
   bg '{}' 'sleep 100 & sleep 100'
-  wait_for 10 sh -c "[ \$(wc -l < $CG/cgroup.procs) -ge 2 ]"
+  wait_until 10 sh -c "[ \$(wc -l < $CG/cgroup.procs) -ge 2 ]"
   run husk ps --format json "$ID"
   [ "$status" -eq 0 ]
   [ "$(echo "$output" | jq -c 'sort')" = "$(sort -n "$CG/cgroup.procs" | jq -sc .)" ]
@@ -340,11 +329,11 @@ cpu_used_more() { # cpu_used_more USEC: the container's CPU time passed USEC
   "$HUSK" --root "$(husk_root)" events --interval 1s "$ID" > "$ev" 2>&1 3>&- &
   EVPID=$!
   # A stats line says the event loop is running (and took its oom baseline).
-  wait_for 30 grep -q '"type":"stats"' "$ev"
+  wait_until 30 grep -q '"type":"stats"' "$ev"
   ! grep -q '"type":"oom"' "$ev"
   run husk exec "$ID" dd if=/dev/zero of=/dev/null bs=64M count=1
   [ "$status" -eq 137 ]
-  wait_for 20 grep -q '"type":"oom"' "$ev"
+  wait_until 20 grep -q '"type":"oom"' "$ev"
   cat "$ev"
   [ "$(jq -r 'select(.type == "oom") | .id' "$ev")" = "$ID" ]
   # The init survived its exec'd process's OOM kill; events runs on.

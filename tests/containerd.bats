@@ -49,7 +49,7 @@ teardown() {
   [ -z "$(ctd container ls -q)" ] || left="$left containers: $(ctd container ls -q | tr '\n' ' ');"
   ctd_clean
   # shims of deleted tasks exit
-  cl_wait 300 ctd_no_shims || left="$left shims: $(ctd_shims | tr '\n' ' ');"
+  wait_until 30 ctd_no_shims || left="$left shims: $(ctd_shims | tr '\n' ' ');"
   [ -z "$(cl_mounts_under "$CTD_DIR/state")" ] || left="$left mounts: $(cl_mounts_under "$CTD_DIR/state");"
   [ -z "$left" ] || echo "# leftovers in containerd:$left" >&3
   lc_teardown && [ -z "$left" ]
@@ -129,7 +129,7 @@ task_stopped() {
   fi
 
   ctd task kill ct-d
-  cl_wait 300 task_stopped ct-d
+  wait_until 30 task_stopped ct-d
   run ctd task delete ct-d
   [[ "$output" == *"exit code 7"* ]]
   ctd container delete ct-d
@@ -165,14 +165,16 @@ task_stopped() {
   fi
   ctd events > "$BATS_TEST_TMPDIR/events" 2>&1 &
   EVPID=$!
+  # the subscription is live once it shows an event made after it started
+  wait_until 30 '{ ctd namespaces label "$CTD_NS" probe=$SECONDS; grep -q /namespaces/update "$BATS_TEST_TMPDIR/events"; }'
   ctd run -d "${R[@]}" --memory-limit 33554432 "$IMG" ct-mem sleep 1000
   [ "$(cat "$(cl_cgroup2)/$CTD_NS/ct-mem/memory.max")" = 33554432 ]
   # the process that outgrows it is killed, and the shim reports the OOM
   run ctd task exec --exec-id hog ct-mem tail /dev/zero
   [ "$status" -eq 137 ]
-  cl_wait 300 grep -q /tasks/oom "$BATS_TEST_TMPDIR/events"
+  wait_until 30 grep -q /tasks/oom "$BATS_TEST_TMPDIR/events"
   ctd task kill -s SIGKILL ct-mem
-  cl_wait 300 task_stopped ct-mem
+  wait_until 30 task_stopped ct-mem
   ctd task delete ct-mem > /dev/null
   ctd container delete ct-mem
 }

@@ -31,6 +31,31 @@ make_bundle() {
     "$HUSK_BUNDLE_SRC/config.json" > "$BUNDLE/config.json"
 }
 
+# wait_until SECONDS CONDITION: retries CONDITION every 0.1 s, SECONDS * 10
+# times at most, and fails if it never held.  CONDITION is a command and its
+# arguments, or one string of shell code (evaluated in the caller's scope,
+# for conditions with pipes or $(...); it sees the caller's variables, but
+# not the caller's $1, $2...).  Its output is dropped.  The budget is counted
+# in tries, not wall time: in the slow VM guest a try takes longer and the
+# budget stretches with it.
+wait_until() {
+  local _wait_tries=$(($1 * 10))
+  shift
+  until if [ $# -eq 1 ]; then eval "$1"; else "$@"; fi > /dev/null 2>&1; do
+    _wait_tries=$((_wait_tries - 1))
+    [ "$_wait_tries" -gt 0 ] || return 1
+    sleep 0.1
+  done
+}
+
+# pid_dead PID: no process PID is left, or only its zombie.  One read of
+# /proc/PID/stat: a zombie may be reaped between two looks.
+pid_dead() {
+  local stat
+  read -r stat < "/proc/$1/stat" 2> /dev/null || return 0
+  [[ ${stat##*) } == Z* ]]
+}
+
 # Per-test state dir (--root), on the lane's own tmpfs.
 husk_root() {
   echo "$BATS_TEST_TMPDIR/state"

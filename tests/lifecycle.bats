@@ -148,13 +148,13 @@ lc_out_mount() {
   local pid
   pid=$(husk state c1 | jq -r .pid)
   husk delete c1
-  ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+  pid_dead "$pid"
 
   lc_create --bundle "$BUNDLE" c2
   husk start c2
   pid=$(husk state c2 | jq -r .pid)
   husk delete --force c2
-  ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' /proc/$pid/stat)" = Z ]
+  pid_dead "$pid"
   [ ! -e "$(husk_root)/c2" ]
 }
 
@@ -207,11 +207,7 @@ lc_out_mount() {
   for sig in USR1 SIGUSR2 1; do
     husk kill k1 $sig
     n=$((n + 1))
-    for i in $(seq 300); do
-      [ "$(cat "$BATS_TEST_TMPDIR/o/sigs" 2>/dev/null | wc -l)" -ge $n ] && break
-      sleep 0.1
-    done
-    [ "$(wc -l < "$BATS_TEST_TMPDIR/o/sigs")" -ge $n ]
+    wait_until 30 '[ "$(wc -l < "$BATS_TEST_TMPDIR/o/sigs")" -ge $n ]'
   done
   run cat "$BATS_TEST_TMPDIR/o/sigs"
   [ "${lines[0]}" = usr1 ]
@@ -229,7 +225,7 @@ lc_out_mount() {
   husk kill --all k1 KILL
   lc_wait_status k1 stopped
   for p in $pids; do
-    ! kill -0 "$p" 2>/dev/null || [ "$(awk '{print $3}' /proc/$p/stat)" = Z ]
+    pid_dead "$p"
   done
 }
 
@@ -255,10 +251,7 @@ lc_out_mount() {
 
   local init
   init=$(husk state l2 | jq -r .pid)
-  for i in $(seq 300); do
-    [ "$(husk ps --format json l2 | jq length)" -eq 3 ] && break
-    sleep 0.1
-  done
+  wait_until 30 '[ "$(husk ps --format json l2 | jq length)" -eq 3 ]'
   run husk ps --format json l2
   [ "$(echo "$output" | jq length)" -eq 3 ]
   echo "$output" | jq -e --argjson p "$init" 'index($p) != null'
@@ -376,8 +369,7 @@ EOF
 
   "$recv" "$BATS_TEST_TMPDIR/sock" > "$BATS_TEST_TMPDIR/tty" 2>&1 3>&- &
   local rpid=$!
-  for i in $(seq 300); do [ -S "$BATS_TEST_TMPDIR/sock" ] && break; sleep 0.1; done
-  [ -S "$BATS_TEST_TMPDIR/sock" ]
+  wait_until 30 test -S "$BATS_TEST_TMPDIR/sock"
   lc_create --bundle "$BUNDLE" --console-socket "$BATS_TEST_TMPDIR/sock" t1
   husk start t1
   wait $rpid
@@ -400,8 +392,7 @@ EOF
   husk start t1
   "$recv" "$BATS_TEST_TMPDIR/sock" > "$BATS_TEST_TMPDIR/tty" 2>&1 3>&- &
   local rpid=$!
-  for i in $(seq 300); do [ -S "$BATS_TEST_TMPDIR/sock" ] && break; sleep 0.1; done
-  [ -S "$BATS_TEST_TMPDIR/sock" ]
+  wait_until 30 test -S "$BATS_TEST_TMPDIR/sock"
   husk exec --tty --detach --console-socket "$BATS_TEST_TMPDIR/sock" t1 sh -c 'test -t 0 && test -t 1 && echo is-a-tty' </dev/null >/dev/null 2>&1 3>&-
   wait $rpid
   grep -q is-a-tty "$BATS_TEST_TMPDIR/tty"
@@ -419,8 +410,7 @@ EOF
 @test "namespaces: one with a path is joined, the others are new" {
   unshare --net sleep 1000 3>&- &
   local holder=$!
-  for i in $(seq 300); do [ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.1; done
-  [ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ]
+  wait_until 30 '[ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ]'
   lc_bundle_sh 'readlink /proc/self/ns/net; readlink /proc/self/ns/uts' \
     ".linux.namespaces = [.linux.namespaces[] | if .type == \"network\" then .path = \"/proc/$holder/ns/net\" else . end]"
   run husk run --bundle "$BUNDLE" j1 </dev/null
@@ -458,8 +448,7 @@ EOF
 @test "user namespace created while another namespace is joined (two-step spawn)" {
   unshare --net sleep 1000 3>&- &
   local holder=$!
-  for i in $(seq 300); do [ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ] && break; sleep 0.1; done
-  [ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ]
+  wait_until 30 '[ "$(readlink /proc/$holder/ns/net)" != "$(readlink /proc/self/ns/net)" ]'
   lc_bundle_sh 'readlink /proc/self/ns/net; cat /proc/self/uid_map; echo $$' \
     ".linux.namespaces = [.linux.namespaces[] | if .type == \"network\" then .path = \"/proc/$holder/ns/net\" else . end] | .linux.namespaces += [{\"type\": \"user\"}] | .linux.uidMappings = [{\"containerID\": 0, \"hostID\": 200000, \"size\": 65536}] | .linux.gidMappings = [{\"containerID\": 0, \"hostID\": 200000, \"size\": 65536}]"
   run husk run --bundle "$BUNDLE" u2 </dev/null

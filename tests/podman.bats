@@ -64,7 +64,7 @@ teardown() {
     left="$left containers: $ids;"
     pm rm -af -t 0 > /dev/null 2>&1 || true
   fi
-  cl_wait 600 pm_no_processes ||
+  wait_until 60 pm_no_processes ||
     left="$left processes: $(cl_pids_with_env "$PM_MARK" | tr '\n' ' ') $(cl_pids_with_env "CONTAINERS_CONF=$PM_CONF" | tr '\n' ' ');"
   local state cgroups mounts
   state=$(new_entries "$PM_STATE_BEFORE" "$(ls "$(cl_default_root)" 2> /dev/null)" | grep -E '^[0-9a-f]{64}$' || true)
@@ -167,10 +167,10 @@ runtime_status() {
 
 @test "podman --pid host: stop reaches every process of the container (kill --all)" {
   pm run -d --name pm-host --pid host "$CL_IMAGE" sh -c 'sleep 1000 & exec sleep 1001' > /dev/null
-  cl_wait 300 sh -c "[ \$(grep -lsxzF '$PM_MARK' /proc/[0-9]*/environ | wc -l) -ge 2 ]"
+  wait_until 30 sh -c "[ \$(grep -lsxzF '$PM_MARK' /proc/[0-9]*/environ | wc -l) -ge 2 ]"
   pm stop -t 2 pm-host > /dev/null
   # both sleeps, the one that is not the init too
-  cl_wait 300 sh -c "[ -z \"\$(grep -lsxzF '$PM_MARK' /proc/[0-9]*/environ)\" ]"
+  wait_until 30 sh -c "[ -z \"\$(grep -lsxzF '$PM_MARK' /proc/[0-9]*/environ)\" ]"
   pm rm pm-host > /dev/null
 }
 

@@ -137,12 +137,7 @@ husk() {
 
 # Waits (up to 10 s) until host pid $1 is gone or a zombie.
 rl_wait_gone() {
-  local i stat
-  for ((i = 0; i < 100; i++)); do
-    read -r stat < "/proc/$1/stat" 2> /dev/null || return 0
-    [[ ${stat##*) } == Z* ]] && return 0
-    sleep 0.1
-  done
+  wait_until 10 pid_dead "$1" && return 0
   echo "process $1 is still there" >&2
   return 1
 }
@@ -389,7 +384,10 @@ rl_cgroup_delegate() {
 # ---------- husk job ----------
 
 @test "rootless: husk job as either user: exit status, throwaway writes, binds the user's, :ro binds, --keep-changes, --timeout 124, SIGKILL of husk, nothing left" {
-  local u out ro t0 hp name
+  local u out ro t0 hp name max=15
+  # far below sleep's 100 s either way (the VM lane's guest can stall for
+  # seconds)
+  [ "$HUSK_LANE" = vm ] && max=60
   for u in $RL_USERS; do
     RL_USER=$u
     JT_ROOTFS=$BATS_FILE_TMPDIR/rl/rootfs-$u
@@ -420,7 +418,7 @@ rl_cgroup_delegate() {
     t0=$SECONDS
     run jt_job --timeout 2s -- sleep 100
     [ "$status" -eq 124 ]
-    [ $((SECONDS - t0)) -lt 15 ]
+    [ $((SECONDS - t0)) -lt $max ]
     [ -z "$(ls "$(husk_root)")" ]
   done
   # husk killed mid-job takes the job with it; the next call sweeps its state
@@ -461,10 +459,11 @@ rl_cgroup_delegate() {
 @test "rootless: husk job in a cgroup delegated to the user: --pids 50 holds against a fork bomb" {
   rl_cgroup_delegate
   JT_ROOTFS=$BATS_FILE_TMPDIR/rl/rootfs-huskrl1
-  # the bomb fills the job's 50 pids; the main shell's own fork then fails,
-  # which ends a non-interactive shell with status 2
+  # the bomb fills the job's 50 pids and the main shell's own fork then
+  # fails, which ends a non-interactive shell with status 2 (the shell
+  # seeds it until then: see job.bats' fork bomb)
   run jt_job --pids 50 --timeout 60s --report "$RL_DIR/huskrl1/r.json" -- sh -c \
-    'b() { b | b & }; b; i=0; while [ $i -lt 1000 ]; do (:); i=$((i + 1)); done; echo forks-kept-working'
+    'b() { b | b & }; while :; do b; done'
   echo "$output"
   [ "$status" -eq 2 ]
   [[ $output == *"can't fork"* ]]

@@ -8,8 +8,9 @@
 #         (HUSK_LANE=vm: cgroup v2 with every controller, IPVLAN, ...)
 # Each lane's TAP streams as it runs, prefixed with the lane's name (failing
 # tests' output is in its '#' lines) and is kept in build/lanes/<lane>.tap.
-# Then per-lane counts and durations, and as the very last line the totals
-# over both lanes:
+# Then, again, each failing test with its '#' lines (so that the end of a
+# long log, which is all some CI views keep, names what failed), per-lane
+# counts and durations, and as the very last line the totals over both lanes:
 #   N passed, N failed, N skipped
 # Exits non-zero when a test failed in either lane, or a lane did not run to
 # its end (the guest failed to boot or return, bats could not start, a file
@@ -99,6 +100,21 @@ for lane in $lanes; do
   run_lane "$lane"
 done
 
+# A failing test's TAP line and the '#' lines that follow it, at most 40
+# of them a test.
+failures() {
+  awk -v lane="$1" '
+    /^not ok [0-9]+ / { on = 1; n = 0; print "[" lane "] " $0; next }
+    on && /^#/ { if (++n <= 40) print "[" lane "] " $0; else if (n == 41) print "[" lane "] # ..."; next }
+    { on = 0 }' "$2"
+}
+
+echo
+for lane in $lanes; do
+  grep -q '^not ok ' "$work/$lane.tap" || continue
+  echo "== failed in the $lane lane:"
+  failures "$lane" "$work/$lane.tap"
+done
 echo
 for lane in $lanes; do
   printf '%-5s lane: %s\n' "$lane" "${result[$lane]}"

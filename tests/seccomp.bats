@@ -171,15 +171,12 @@ sc_nothing_left() {
 # Starts the listener on $BATS_TEST_TMPDIR/l.sock answering with errno $1;
 # sets LPID.
 sc_start_listener() {
-  local bin i
+  local bin
   bin=$(sc_listener_bin)
   rm -f "$BATS_TEST_TMPDIR/l.sock"
   "$bin" "$BATS_TEST_TMPDIR/l.sock" "$BATS_TEST_TMPDIR/l.state" "$BATS_TEST_TMPDIR/l.log" "$1" 3>&- &
   LPID=$!
-  for i in $(seq 600); do
-    [ -S "$BATS_TEST_TMPDIR/l.sock" ] && return 0
-    sleep 0.05
-  done
+  wait_until 30 test -S "$BATS_TEST_TMPDIR/l.sock" && return 0
   echo "the listener did not start" >&2
   return 1
 }

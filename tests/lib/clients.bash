@@ -77,17 +77,6 @@ cl_has_controllers() {
   done
 }
 
-# Waits up to $1 tenths of a second until the command $2... succeeds.
-cl_wait() {
-  local n=$1 i
-  shift
-  for ((i = 0; i < n; i++)); do
-    "$@" > /dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
 # The pids whose environment holds the exact entry $1.
 cl_pids_with_env() {
   grep -lsxzF "$1" /proc/[0-9]*/environ | cut -d/ -f3
@@ -108,7 +97,9 @@ cl_tty() {
 
 # Starts a private containerd under $CTD_DIR (a directory on the lane's tmpfs,
 # short enough for the socket's path): its own config (CRI off: ctr does not
-# use it), root, state and socket.  Sets CTD_PID.
+# use it), root, state and socket; its timeouts for shims raised from 2-5 s
+# (a task whose state query times out is left out of `ctr task ls`, and the
+# VM lane's guest can stall for seconds).  Sets CTD_PID.
 ctd_start() {
   local conf=$CTD_DIR/config.toml
   mkdir -p "$CTD_DIR"
@@ -126,10 +117,15 @@ disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.b
   address = "$CTD_DIR/sock.ttrpc"
 [plugins."io.containerd.internal.v1.opt"]
   path = "$CTD_DIR/opt"
+[timeouts]
+  "io.containerd.timeout.shim.cleanup" = "60s"
+  "io.containerd.timeout.shim.load" = "60s"
+  "io.containerd.timeout.shim.shutdown" = "60s"
+  "io.containerd.timeout.task.state" = "60s"
 EOF
   containerd --config "$conf" > "$CTD_DIR/log" 2>&1 3>&- &
   export CTD_PID=$!
-  cl_wait 300 ctd version || { echo "containerd did not start:" >&2; tail -n 20 "$CTD_DIR/log" >&2; return 1; }
+  wait_until 30 ctd version || { echo "containerd did not start:" >&2; tail -n 20 "$CTD_DIR/log" >&2; return 1; }
 }
 
 # Stops the private containerd (SIGTERM, then SIGKILL) and every shim it
@@ -139,7 +135,7 @@ ctd_stop() {
   shims=$(ctd_shims)
   if [ -n "${CTD_PID:-}" ]; then
     kill "$CTD_PID" 2> /dev/null || true
-    cl_wait 100 sh -c "! kill -0 $CTD_PID" || kill -9 "$CTD_PID" 2> /dev/null || true
+    wait_until 10 pid_dead "$CTD_PID" || kill -9 "$CTD_PID" 2> /dev/null || true
     wait "$CTD_PID" 2> /dev/null || true
   fi
   [ -z "$shims" ] || kill -9 $shims 2> /dev/null || true

@@ -88,22 +88,15 @@ lc_recvtty() {
 
 # Waits (up to 10 s) until container $1 has status $2.
 lc_wait_status() {
-  local i
-  for i in $(seq 100); do
-    [ "$(husk state "$1" 2>/dev/null | jq -r .status)" = "$2" ] && return 0
-    sleep 0.1
-  done
+  local id=$1 want=$2
+  wait_until 10 '[ "$(husk state "$id" | jq -r .status)" = "$want" ]' && return 0
   echo "container $1 is $(husk state "$1" 2>&1 | jq -r .status 2>/dev/null), not $2" >&2
   return 1
 }
 
 # Waits (up to 10 s) until file $1 exists and is not empty.
 lc_wait_file() {
-  local i
-  for i in $(seq 100); do
-    [ -s "$1" ] && return 0
-    sleep 0.1
-  done
+  wait_until 10 test -s "$1" && return 0
   echo "$1 did not appear" >&2
   return 1
 }

@@ -93,18 +93,18 @@ nt_cleanup() {
   fi
 }
 
+nt_listens() {
+  if [ "$1" = ctr ]; then
+    nt_in_ctr "$2" busybox netstat -ltn
+  else
+    nt_in "$2" busybox netstat -ltn
+  fi | grep -q ":$3 "
+}
+
 # Waits (up to 10 s: the VM lane is slow) until a TCP port listens:
 #   nt_wait_listen ctr ID PORT  |  nt_wait_listen ns NAMESPACE PORT
 nt_wait_listen() {
-  local i
-  for i in $(seq 100); do
-    if [ "$1" = ctr ]; then
-      nt_in_ctr "$2" busybox netstat -ltn
-    else
-      nt_in "$2" busybox netstat -ltn
-    fi 2>/dev/null | grep -q ":$3 " && return 0
-    sleep 0.1
-  done
+  wait_until 10 nt_listens "$@" && return 0
   echo "nothing listens on port $3 in $1 $2" >&2
   return 1
 }
@@ -115,14 +115,11 @@ nt_wait_listen() {
 # NT_CAPTURE_PID is its pid (nsenter execs timeout, which passes a TERM on).
 #   nt_capture NS SECS OUT TCPDUMP-ARGS...
 nt_capture() {
-  local ns=$1 secs=$2 out=$3 i
+  local ns=$1 secs=$2 out=$3
   shift 3
   nsenter --net="/run/netns/$ns" timeout "$secs" tcpdump -n -l "$@" > "$out" 2> "$out.err" 3>&- &
   NT_CAPTURE_PID=$!
-  for i in $(seq 600); do
-    grep -q "listening on" "$out.err" 2>/dev/null && return 0
-    sleep 0.05
-  done
+  wait_until 30 grep -q "listening on" "$out.err" && return 0
   echo "tcpdump did not start in $ns: $(cat "$out.err")" >&2
   return 1
 }
