@@ -71,8 +71,22 @@ FUZZ_BINS := $(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_seccomp
 
 all: $(BUILD)/husk
 
+# On x86_64 husk's entry point is lib/selfexe_early.c's, which re-execs a
+# command that enters a container from a protected copy before libc starts
+# (lib/selfexe.h).  It runs before relocation and TLS: its object is built
+# freestanding, and scripts/check-early.sh checks that it needs neither.
+ifneq ($(filter x86_64-%,$(shell $(CC) -dumpmachine)),)
+ENTRY_LDFLAGS := -Wl,-e,husk_entry
+endif
+EARLY_OBJ := $(BUILD)/obj/lib/selfexe_early.o
+$(EARLY_OBJ): ALL_CFLAGS += -ffreestanding -fno-tree-loop-distribute-patterns \
+	-fno-stack-protector -fno-sanitize=all
+
 $(BUILD)/husk: $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(STATIC_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+ifdef ENTRY_LDFLAGS
+	@scripts/check-early.sh $(EARLY_OBJ)
+endif
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(STATIC_LDFLAGS) $(ENTRY_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # version.h (HUSK_VERSION, HUSK_COMMIT) changes only when the version or
 # commit does, so a new commit rebuilds just the files that include it.

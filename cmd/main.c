@@ -263,15 +263,6 @@ check_arg_count (const struct cmd_command *cmd, const struct cmd_args *a,
                      cmd->name, cmd->usage, n, n == 1 ? "" : "s", cmd->name);
 }
 
-/* The commands that put a process of husk's into a container: they run
- * from a copy of husk's binary that the container cannot write. */
-static bool
-enters_container (const struct cmd_command *cmd)
-{
-  return cmd == &cmd_create || cmd == &cmd_run || cmd == &cmd_exec
-         || cmd == &cmd_job;
-}
-
 static int
 run_command (const struct husk_globals *g, const struct cmd_command *cmd,
              int argc, char **argv, int *exit_status, husk_err **err)
@@ -339,7 +330,7 @@ main (int argc, char **argv)
       const struct cmd_command *cmd = find_command (a.pos[0]);
       if (cmd == NULL)
         rc = husk_error (&err, 0, "unknown command \"%s\" (see 'husk --help')", a.pos[0]);
-      else if (enters_container (cmd) && selfexe_protect (argv, &err) < 0)
+      else if (selfexe_wanted_by (cmd->name) && selfexe_protect (argv, &err) < 0)
         rc = -1;
       else
         {

@@ -19,7 +19,8 @@
 #include "error.h"
 
 /* Opens path inside rootfd with open(2) flags (O_CLOEXEC is implied; O_CREAT
- * is refused: use fs_mkpath_in_root).  Returns the new fd. */
+ * is refused: use fs_mkpath_in_root).  Returns the new fd; err may be NULL
+ * where errno alone is wanted. */
 int fs_open_in_root (int rootfd, const char *path, int flags, husk_err **err);
 
 enum fs_kind { FS_DIR, FS_FILE };

@@ -18,12 +18,13 @@ static int
 open_target (struct rootfs_ctx *ctx, const char *path, bool *missing,
              husk_err **err)
 {
-  cleanup_err husk_err *e = NULL;
-  int fd = fs_open_in_root (ctx->rootfd, path, O_PATH, &e);
+  /* most of the default list is missing on a given kernel: no message is
+   * made for those */
+  int fd = fs_open_in_root (ctx->rootfd, path, O_PATH, NULL);
 
-  *missing = fd < 0 && (e->errnum == ENOENT || e->errnum == ENOTDIR);
+  *missing = fd < 0 && (errno == ENOENT || errno == ENOTDIR);
   if (fd < 0 && !*missing)
-    *err = steal_ptr (&e);
+    return husk_error (err, errno, "open \"%s\" inside the root", path);
   return fd;
 }
 

@@ -184,12 +184,14 @@ now_rfc3339 (void)
 {
   struct timespec ts;
   struct tm tm;
-  char buf[64], *out = NULL;
+  char *out = NULL;
 
   clock_gettime (CLOCK_REALTIME, &ts);
   gmtime_r (&ts.tv_sec, &tm);
-  strftime (buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  if (asprintf (&out, "%s.%09ldZ", buf, ts.tv_nsec) < 0)
+  /* not strftime, which loads the local time zone's file for nothing */
+  if (asprintf (&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, ts.tv_nsec) < 0)
     return NULL;
   return out;
 }

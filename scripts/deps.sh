@@ -8,6 +8,7 @@ set -eu
 PKGS="gcc make pkg-config libc6-dev clang libclang-rt-14-dev
 libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libyajl-dev
 busybox-static bats jq iproute2 procps util-linux tcpdump nftables uidmap slirp4netns
+strace
 qemu-system-x86 xz-utils linux-image-amd64 runc crun
 containerd podman conmon umoci"
 
