@@ -208,6 +208,57 @@ fallback_source (const char *type)
   return NULL;
 }
 
+/* PROC_CGROUP_INIT_INO (include/linux/proc_ns.h): the initial namespaces'
+ * inode numbers are fixed. */
+#define INIT_CGROUP_NS_INO 0xEFFFFFFBU
+
+/* In the initial cgroup namespace a new cgroup2 mount is not just a view:
+ * the kernel applies its options (nsdelegate, memory_recursiveprot...) to
+ * the whole hierarchy, the host's own mounts included, and waits for an RCU
+ * grace period to do it (cgroup_get_tree, apply_cgroup_root_flags: 10-15 ms
+ * on an idle machine).  runc and crun mount it anyway, and so reset the
+ * options systemd gave the host.  There, a bind of the host's mount of the
+ * hierarchy's root shows the same tree and changes nothing.  Returns that
+ * mount's path, or NULL where a new mount is the way: a container with a
+ * cgroup namespace of its own, filesystem options to honour, or no such
+ * host mount. */
+static const char *
+host_cgroup2_root (const struct mnt_opts *mo)
+{
+  char events[64];
+  struct stat st;
+  const char *root;
+
+  if ((mo->data && *mo->data) || (mo->sb_set & ~(unsigned long) MS_RDONLY))
+    return NULL;
+  if (stat ("/proc/self/ns/cgroup", &st) < 0 || st.st_ino != INIT_CGROUP_NS_INO)
+    return NULL;
+  root = fallback_source ("cgroup2");
+  if (root == NULL)
+    return NULL;
+  /* only the hierarchy's root cgroup has no cgroup.events */
+  snprintf (events, sizeof events, "%s/cgroup.events", root);
+  if (access (events, F_OK) == 0 || errno != ENOENT)
+    return NULL;
+  return root;
+}
+
+/* A detached bind of source (the whole tree below it when recursive) with
+ * the flags of mo. */
+static int
+bind_with_attrs (const char *source, bool recursive, const struct mnt_opts *mo,
+                 husk_err **err)
+{
+  int mfd = mnt_clone (AT_FDCWD, source, recursive, err);
+
+  if (mfd >= 0 && mnt_set_attrs (mfd, mo, err) < 0)
+    {
+      close (mfd);
+      return -1;
+    }
+  return mfd;
+}
+
 static int
 make_mount (struct rootfs_ctx *ctx, const struct oci_mount *m,
             const struct mnt_opts *mo, husk_err **err)
@@ -230,16 +281,18 @@ make_mount (struct rootfs_ctx *ctx, const struct oci_mount *m,
             return husk_error (err, ENOMEM, "source");
           source = joined;
         }
-      mfd = mnt_clone (AT_FDCWD, source, mo->recursive, err);
-      if (mfd >= 0 && mnt_set_attrs (mfd, mo, err) < 0)
-        {
-          close (mfd);
-          return -1;
-        }
-      return mfd;
+      return bind_with_attrs (source, mo->recursive, mo, err);
     }
 
   type = fs_type (m->type);
+  if (strcmp (type, "cgroup2") == 0
+      && (fallback = host_cgroup2_root (mo)) != NULL)
+    {
+      /* a new mount below, should the bind be refused */
+      mfd = bind_with_attrs (fallback, false, mo, NULL);
+      if (mfd >= 0)
+        return mfd;
+    }
   mfd = mnt_new_fs (type, m->source ? m->source : type, mo, &first);
   if (mfd >= 0 || first->errnum != EPERM
       || (fallback = fallback_source (type)) == NULL)
@@ -248,13 +301,7 @@ make_mount (struct rootfs_ctx *ctx, const struct oci_mount *m,
         *err = steal_ptr (&first);
       return mfd;
     }
-  mfd = mnt_clone (AT_FDCWD, fallback, true, err);
-  if (mfd >= 0 && mnt_set_attrs (mfd, mo, err) < 0)
-    {
-      close (mfd);
-      return -1;
-    }
-  return mfd;
+  return bind_with_attrs (fallback, true, mo, err);
 }
 
 /* ---------- destinations ---------- */

@@ -165,6 +165,17 @@ rt_cgroup_clone (struct husk_cgroup *cg, int flags, husk_err **err)
   return pid;
 }
 
+pid_t
+rt_cgroup_fork (struct husk_cgroup *cg, bool *born_in)
+{
+  pid_t pid = clone3_into (0, husk_cgroup_fd (cg));
+
+  *born_in = pid >= 0;
+  if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EPERM))
+    return pid;
+  return fork ();
+}
+
 /* ---------- a created container's cgroup ---------- */
 
 int

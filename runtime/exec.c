@@ -198,6 +198,7 @@ struct exec_child
   bool fork_inside; /* see join_and_fork */
   sigset_t sigmask;
   struct husk_cgroup *cg; /* NULL: the container has none */
+  bool born_in_cg;        /* the child was born in cg */
   const struct husk_seccomp *seccomp;
   int listener_sock;
   const char *state_json;
@@ -287,7 +288,7 @@ exec_child_setup (const struct exec_child *x, husk_err **err)
   po.host_proc_fd = host_proc;
   /* the container's cgroup before its namespaces (its cgroup namespace
    * then shows it as "/"); "0" is the writer itself */
-  if (x->cg && husk_cgroup_add_pid (x->cg, 0, err) < 0)
+  if (x->cg && !x->born_in_cg && husk_cgroup_add_pid (x->cg, 0, err) < 0)
     return husk_err_wrap (err, "join the container's cgroup");
   if (x->fork_inside ? join_and_fork (x, err) < 0
                      : ns_join_pidfd (x->pidfd, x->ns_flags & ~(CLONE_NEWPID
@@ -380,7 +381,7 @@ spawn (struct exec_child *x, int pidfd, husk_err **err)
           return husk_error (err, errno, "join the container's pid namespace");
         }
     }
-  pid = fork ();
+  pid = x->cg ? rt_cgroup_fork (x->cg, &x->born_in_cg) : fork ();
   if (pid != 0 && own_ns >= 0 && setns (own_ns, for_children) < 0)
     husk_warn ("return to husk's own namespaces: %s", strerror (errno));
   if (pid == 0)

@@ -395,6 +395,12 @@ unsigned rt_cgroup_apply_flags (const struct husk_globals *g);
 /* ns_clone, born in cg (clone3 CLONE_INTO_CGROUP) when cg is set; where
  * clone3 is refused, the pid is moved into cg right after the clone. */
 pid_t rt_cgroup_clone (struct husk_cgroup *cg, int flags, husk_err **err);
+/* fork, the child born in cg (*born_in) where clone3 allows it.  Moving a
+ * process through cgroup.procs takes the cgroup core's global rwsem for
+ * writing, which waits for an RCU grace period (10-20 ms on an idle
+ * machine); a birth in the cgroup takes it for reading.  Where clone3 is
+ * refused, a plain fork: the child moves itself. */
+pid_t rt_cgroup_fork (struct husk_cgroup *cg, bool *born_in);
 /* The cgroup that state.json names; *out stays NULL when it names none.
  * A cgroup already gone is an error unless gone_ok (*out NULL then). */
 int rt_cgroup_open_state (const struct rt_state *s, bool gone_ok,

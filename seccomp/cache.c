@@ -17,8 +17,9 @@
 #include "../lib/log.h"
 #include "version.h" /* generated: HUSK_VERSION, HUSK_COMMIT */
 
-/* Bump when the translation in compile.c changes what a profile means. */
-#define KEY_FORMAT 1
+/* Bump when the translation in compile.c changes the program made for a
+ * profile. */
+#define KEY_FORMAT 2
 #define FILE_MAGIC "HUSKBPF1"
 
 struct file_header
