@@ -139,7 +139,10 @@ rootfs_prepare_root (struct rootfs_ctx *ctx, husk_err **err)
     p = (struct mnt_propagation){ MS_SLAVE, true };
   if (mount (NULL, "/", NULL, p.type | (p.recursive ? MS_REC : 0), NULL) < 0)
     return husk_error (err, errno, "set the propagation of \"/\"");
-  if (make_parent_private (ctx->root_path, err) < 0
+  /* after a recursive slave or private no mount is shared any more: the
+   * mount table (thousands of lines on a busy host) need not be read */
+  if ((!(p.recursive && p.type != MS_SHARED)
+       && make_parent_private (ctx->root_path, err) < 0)
       || (ctx->o->overlay && rootfs_overlay_mount (ctx, err) < 0))
     return -1;
   tree = mnt_clone (AT_FDCWD, ctx->root_path, true, err);

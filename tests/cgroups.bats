@@ -23,6 +23,7 @@ teardown() {
   [ -z "${ID2:-}" ] || husk delete --force "$ID2" > /dev/null 2>&1 || true
   [ -z "${EVPID:-}" ] || kill "$EVPID" 2> /dev/null || true
   [ -z "${LOOP:-}" ] || losetup -d "$LOOP" || true
+  [ -z "${CG_RESTORE_OPTS+set}" ] || cg_set_root_opts "$CG_RESTORE_OPTS" || true
   local left=
   [ -d "$CG" ] && left=$CG
   [ -d "$CG-sib" ] && left="$left $CG-sib"
@@ -244,6 +245,19 @@ cpu_used_more() { # cpu_used_more USEC: the container's CPU time passed USEC
   grep -qx "$(cat "$BATS_TEST_TMPDIR/exec.pid")" "$CG/cgroup.procs"
 }
 
+# A move through cgroup.procs takes the cgroup core's global rwsem for
+# writing and waits for an RCU grace period (10-20 ms on an idle machine).
+@test "exec: the process is born in the container's cgroup (clone3 into it), not moved there through cgroup.procs" {
+  command -v strace > /dev/null || skip_because "strace is not installed (scripts/deps.sh installs it)"
+  bg '{}' 'sleep 100'
+  strace -f -qq -e trace=openat,clone3 -o "$BATS_TEST_TMPDIR/strace" \
+    "$HUSK" --root "$(husk_root)" exec "$ID" sh -c 'grep "^0::" /proc/self/cgroup' > "$BATS_TEST_TMPDIR/out"
+  cat "$BATS_TEST_TMPDIR/out"
+  [ "$(cat "$BATS_TEST_TMPDIR/out")" = "0::$CG_REL" ]
+  grep -q 'clone3(.*CLONE_INTO_CGROUP' "$BATS_TEST_TMPDIR/strace"
+  ! grep -q 'cgroup\.procs' "$BATS_TEST_TMPDIR/strace"
+}
+
 @test "update: a new pids limit holds; checkBeforeUpdate refuses a memory limit below usage" {
   need_controllers pids memory
   bg '{"pids":{"limit":100},"memory":{"limit":104857600}}' 'sleep 100'
@@ -365,4 +379,44 @@ cpu_used_more() { # cpu_used_more USEC: the container's CPU time passed USEC
   [ "$status" -eq 0 ]
   [[ $output == *"0::$CG_REL"* ]]
   [[ $output == *husk-test* ]]
+}
+
+# The hierarchy-wide options of the cgroup2 mount at $CG_MNT (mountinfo's
+# super options, less rw/ro).
+cg_root_opts() {
+  awk -v m="$CG_MNT" '$5 == m { for (i = 7; $i != "-"; i++); print $(i + 3) }' /proc/self/mountinfo \
+    | tail -1 | tr , '\n' | grep -vx 'rw\|ro' | paste -sd, -
+}
+
+# Mounts cgroup2 with options $1 in a mount namespace of its own: in the
+# initial cgroup namespace that sets the whole hierarchy's options.
+cg_set_root_opts() {
+  mkdir -p "$BATS_TEST_TMPDIR/cgm"
+  unshare -m sh -c 'mount -t cgroup2 ${1:+-o "$1"} none "$2"' sh "$1" "$BATS_TEST_TMPDIR/cgm"
+}
+
+@test "cgroup mount without a cgroup namespace: the host's hierarchy keeps its options (a new mount, as runc and crun make, resets them)" {
+  [ "$(stat -fc %T "$CG_MNT" 2>/dev/null)" = cgroup2fs ] || skip_because "no cgroup2 mount"
+  [ "$(stat -Lc %i /proc/self/ns/cgroup)" = 4026531835 ] || skip_because "not in the initial cgroup namespace"
+  local orig flag
+  orig=$(cg_root_opts)
+  for flag in memory_localevents nsdelegate ''; do
+    [[ ,$orig, == *,$flag,* ]] || break
+  done
+  [ -n "$flag" ] || skip_because "the hierarchy has memory_localevents and nsdelegate set: no option to watch"
+  # the test's own proof that a new mount resets them
+  cg_set_root_opts "${orig:+$orig,}$flag"
+  [[ ,$(cg_root_opts), == *,$flag,* ]]
+  cg_set_root_opts "$orig"
+  [[ ,$(cg_root_opts), != *,$flag,* ]]
+
+  cg_set_root_opts "${orig:+$orig,}$flag"
+  CG_RESTORE_OPTS=$orig
+  ctr '{}' 'ls /sys/fs/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo; touch /sys/fs/cgroup/x'
+  [ "$status" -eq 1 ]
+  # the hierarchy's root (no cgroup.events there), read-only, as a new mount
+  [[ $output == *cgroup.controllers* && $output == *husk-test* && $output != *cgroup.events* ]]
+  [[ $output == *" /sys/fs/cgroup ro,"*" - cgroup2 "* ]]
+  [[ $output == *"Read-only file system"* ]]
+  [[ ,$(cg_root_opts), == *,$flag,* ]]
 }
