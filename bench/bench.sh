@@ -374,10 +374,14 @@ echo '{"cniVersion": "1.0.0", "name": "benchlo", "type": "loopback"}' > "$RUN/cn
         p run "net-ip,iproute2,$i" ip -n "ip$i" link set eth0 up
         p run "net-ip,iproute2,$i" ip -n "ip$i" link set lo up
         p run "net-ip,iproute2,$i" ip -n "ip$i" route add default via 10.88.0.1
+        # the teardown that husk does too: the host's end goes at once
+        p run "net-ip,iproute2,$i" ip link del "hv$i"
       else
-        env=(@CNI_COMMAND=ADD "@CNI_CONTAINERID=c$i" "@CNI_NETNS=/run/netns/cni$i" @CNI_PATH=/usr/lib/cni)
-        p run "net-cni,cni,$i" "${env[@]}" @CNI_IFNAME=eth0 "@<$CNI_CONF" /usr/lib/cni/bridge
-        p run "net-cni,cni,$i" "${env[@]}" @CNI_IFNAME=lo "@<$RUN/cni/lo.json" /usr/lib/cni/loopback
+        env=("@CNI_CONTAINERID=c$i" "@CNI_NETNS=/run/netns/cni$i" @CNI_PATH=/usr/lib/cni)
+        for cmd in ADD DEL; do
+          p run "net-cni,cni,$i" "@CNI_COMMAND=$cmd" "${env[@]}" @CNI_IFNAME=eth0 "@<$CNI_CONF" /usr/lib/cni/bridge
+          p run "net-cni,cni,$i" "@CNI_COMMAND=$cmd" "${env[@]}" @CNI_IFNAME=lo "@<$RUN/cni/lo.json" /usr/lib/cni/loopback
+        done
       fi
     done
   done
@@ -560,9 +564,9 @@ for rt in "${JOB_RTS[@]}"; do job_cells+=("$(cell job "$rt")"); done
 JOB_ROWS+=("$(IFS='|'; echo "true, median [p10-p90] (ms)" "${job_cells[@]}")")
 
 NET_ROWS=()
-NET_ROWS+=("set-up per container|median [p10-p90] (ms)")
-NET_ROWS+=("iproute2: veth + bridge + address + route (6 ip commands)|$(cell net-ip iproute2)")
-NET_ROWS+=("CNI bridge + host-local IPAM + loopback plugins|$(cell net-cni cni)")
+NET_ROWS+=("set-up and teardown per container|median [p10-p90] (ms)")
+NET_ROWS+=("iproute2: veth + bridge + address + route (6 ip commands), ip link del|$(cell net-ip iproute2)")
+NET_ROWS+=("CNI bridge + host-local IPAM + loopback plugins, ADD and DEL|$(cell net-cni cni)")
 if [ -n "$NET_WIRED" ]; then
   d=$(awk -v a="$(val net-husk-net husk median)" -v b="$(val net-husk-true husk median)" 'BEGIN { print a - b }')
   NET_ROWS+=("husk run with a veth on a bridge, minus husk run without|$(ms "$d")")
@@ -638,7 +642,7 @@ report() { # FORMAT
   echo
   print_table "$f" "${JOB_ROWS[@]}"
   echo
-  echo "${h}Network set-up per container"
+  echo "${h}Network set-up and teardown per container"
   echo
   print_table "$f" "${NET_ROWS[@]}"
   echo

@@ -32,7 +32,9 @@
  *            linux.devices, before it waits for `start`), call
  *            husk_cgroup_apply (cg, linux, 0): limits and the device program
  *            come after the set-up, as runc applies them, so that set-up is
- *            not held to the container's limits.  Save husk_cgroup_path (cg)
+ *            not held to the container's limits.  (`run` with nothing of
+ *            husk's due before the exec applies them while the init sets
+ *            up, as crun does, so that the init need not wait at READY.)  Save husk_cgroup_path (cg)
  *            in the state; on any failure call husk_cgroup_destroy (cg).
  *   exec:    husk_cgroup_open (state path) then husk_cgroup_fd for clone3
  *            CLONE_INTO_CGROUP, or husk_cgroup_add_pid for the exec'd pid

@@ -389,6 +389,40 @@ init_awaits_go (const struct create_ctx *x)
          || (h && (h->create_container.n || h->start_container.n));
 }
 
+/* run with nothing of husk's due between the init's set-up and its exec (no
+ * hooks, no user namespace to map, no network, no listener, not a job):
+ * the limits and the device program are applied, and start sent, while the
+ * init still sets up (crun applies them before its child's set-up too), so
+ * that the init goes from READY to its exec without waiting for husk. */
+static bool
+starts_early (const struct create_ctx *x)
+{
+  const struct oci_hooks *h = x->cfg->hooks;
+
+  return x->run && x->extra == NULL && !init_awaits_go (x)
+         && !(h && (h->prestart.n || h->create_runtime.n));
+}
+
+static int
+apply_cgroup (struct create_ctx *x, husk_err **err)
+{
+  return x->cg ? husk_cgroup_apply (x->cg, x->cfg->linux_,
+                                    rt_cgroup_apply_flags (x->g), err)
+               : 0;
+}
+
+/* An init that failed has left (EPIPE): what it said is read after. */
+static int
+send_start_early (struct create_ctx *x, husk_err **err)
+{
+  cleanup_err husk_err *e = NULL;
+
+  if (rt_sync_send (x->sync_fd, SYNC_START, 0, NULL, &e) == 0 || e->errnum == EPIPE)
+    return 0;
+  *err = steal_ptr (&e);
+  return -1;
+}
+
 static int
 clone_init (struct create_ctx *x, int child_fd, husk_err **err)
 {
@@ -561,6 +595,8 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
     return -1;
   if (record_init (x, err) < 0)
     return -1;
+  if (starts_early (x) && (apply_cgroup (x, err) < 0 || send_start_early (x, err) < 0))
+    return -1;
   for (;;)
     {
       husk_closep (&x->netns_fd);
@@ -569,11 +605,10 @@ spawn_init (struct create_ctx *x, int child_fd, husk_err **err)
         return -1;
       if (r == 0)
         return init_failed (x, err);
-      /* limits and the device program hold from here, not during set-up */
+      /* limits and the device program hold from here, not during set-up
+       * (but where it starts early) */
       if (m.type == SYNC_READY)
-        return x->cg ? husk_cgroup_apply (x->cg, x->cfg->linux_,
-                                          rt_cgroup_apply_flags (x->g), err)
-                     : 0;
+        return starts_early (x) ? 0 : apply_cgroup (x, err);
       if (m.type == SYNC_ERROR)
         return rt_sync_error (&m, err);
       if (m.type != SYNC_HOOKS)
@@ -628,7 +663,7 @@ start_init (struct create_ctx *x, husk_err **err)
   struct rt_sync_msg m;
   int r;
 
-  if (rt_sync_send (x->sync_fd, SYNC_START, 0, NULL, err) < 0)
+  if (!starts_early (x) && rt_sync_send (x->sync_fd, SYNC_START, 0, NULL, err) < 0)
     return -1;
   r = rt_sync_recv (x->sync_fd, &m, err);
   if (r < 0)

@@ -395,6 +395,9 @@ spawn (struct exec_child *x, int pidfd, husk_err **err)
   if (pid < 0)
     {
       close (sv[0]);
+      if (x->cg)
+        return husk_error (err, errno, "fork into the container's cgroup %s",
+                           husk_cgroup_path (x->cg));
       return husk_error (err, errno, "fork");
     }
   if (x->fork_inside && await_forked (sv[0], &pid, err) < 0)
