@@ -33,8 +33,9 @@
  *            husk_cgroup_apply (cg, linux, 0): limits and the device program
  *            come after the set-up, as runc applies them, so that set-up is
  *            not held to the container's limits.  (`run` with nothing of
- *            husk's due before the exec applies them while the init sets
- *            up, as crun does, so that the init need not wait at READY.)  Save husk_cgroup_path (cg)
+ *            husk's due before the exec and no limits but the device rules
+ *            attaches the device program while the init sets up, so that
+ *            the init need not wait at READY.)  Save husk_cgroup_path (cg)
  *            in the state; on any failure call husk_cgroup_destroy (cg).
  *   exec:    husk_cgroup_open (state path) then husk_cgroup_fd for clone3
  *            CLONE_INTO_CGROUP, or husk_cgroup_add_pid for the exec'd pid

@@ -288,10 +288,13 @@ make_mount (struct rootfs_ctx *ctx, const struct oci_mount *m,
   if (strcmp (type, "cgroup2") == 0
       && (fallback = host_cgroup2_root (mo)) != NULL)
     {
-      /* a new mount below, should the bind be refused */
+      /* private, as a new mount is: a clone keeps the host mount's peers
+       * and master; a new mount below, should the bind be refused */
       mfd = bind_with_attrs (fallback, false, mo, NULL);
-      if (mfd >= 0)
+      if (mfd >= 0 && setattr (mfd, 0, 0, 0, MS_PRIVATE) == 0)
         return mfd;
+      if (mfd >= 0)
+        close (mfd);
     }
   mfd = mnt_new_fs (type, m->source ? m->source : type, mo, &first);
   if (mfd >= 0 || first->errnum != EPERM

@@ -389,17 +389,30 @@ init_awaits_go (const struct create_ctx *x)
          || (h && (h->create_container.n || h->start_container.n));
 }
 
+/* Limits other than the device rules (which allow the set-up's mknod and
+ * opens whatever the config says: runc's defaults come last). */
+static bool
+asks_limits (const struct oci_config *cfg)
+{
+  const struct oci_resources *r = cfg->linux_ ? cfg->linux_->resources : NULL;
+
+  return r && (r->memory || r->cpu || r->pids || r->block_io
+               || r->n_hugepage_limits || r->network || r->n_rdma
+               || r->n_unified);
+}
+
 /* run with nothing of husk's due between the init's set-up and its exec (no
- * hooks, no user namespace to map, no network, no listener, not a job):
- * the limits and the device program are applied, and start sent, while the
- * init still sets up (crun applies them before its child's set-up too), so
- * that the init goes from READY to its exec without waiting for husk. */
+ * hooks, no user namespace to map, no network, no listener, not a job, no
+ * pid file) and no limits to hold the set-up to: the device program is
+ * attached, and start sent, while the init still sets up, so that the init
+ * goes from READY to its exec without waiting for husk. */
 static bool
 starts_early (const struct create_ctx *x)
 {
   const struct oci_hooks *h = x->cfg->hooks;
 
-  return x->run && x->extra == NULL && !init_awaits_go (x)
+  return x->run && x->extra == NULL && x->o->pid_file == NULL
+         && !init_awaits_go (x) && !asks_limits (x->cfg)
          && !(h && (h->prestart.n || h->create_runtime.n));
 }
 

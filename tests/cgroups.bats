@@ -412,11 +412,17 @@ cg_set_root_opts() {
 
   cg_set_root_opts "${orig:+$orig,}$flag"
   CG_RESTORE_OPTS=$orig
-  ctr '{}' 'ls /sys/fs/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo; touch /sys/fs/cgroup/x'
+  # the host's mount shared (in a mount namespace of the test's): a plain
+  # bind of it would be its slave
+  bundle '{}' 'ls /sys/fs/cgroup; grep " /sys/fs/cgroup " /proc/self/mountinfo; touch /sys/fs/cgroup/x'
+  run unshare -m sh -c 'mount --make-shared "$1" && shift && exec "$@"' sh "$CG_MNT" \
+    "$HUSK" --root "$(husk_root)" run --bundle "$BUNDLE" "$ID"
+  echo "$output"
   [ "$status" -eq 1 ]
-  # the hierarchy's root (no cgroup.events there), read-only, as a new mount
+  # the hierarchy's root (no cgroup.events there), read-only and private
+  # (no shared: or master: field before the "-"), as a new mount
   [[ $output == *cgroup.controllers* && $output == *husk-test* && $output != *cgroup.events* ]]
-  [[ $output == *" /sys/fs/cgroup ro,"*" - cgroup2 "* ]]
+  [[ $output =~ " /sys/fs/cgroup ro,"[^\ ]*" - cgroup2 " ]]
   [[ $output == *"Read-only file system"* ]]
   [[ ,$(cg_root_opts), == *,$flag,* ]]
 }
