@@ -77,6 +77,12 @@ rt_sync_recv_fd (int fd, struct rt_sync_msg *m, int *passed, husk_err **err)
   ssize_t n = sock_recv_with_fd (fd, m, sizeof *m - 1,
                                  passed ? passed : &unused);
 
+  /* An init that failed before reading what husk sent it (run's early
+   * START) leaves with data unread: the kernel then sets ECONNRESET on
+   * husk's end, and reports it ahead of the messages still queued there.
+   * Reading it clears it; the init's error comes next. */
+  if (n < 0 && errno == ECONNRESET)
+    n = sock_recv_with_fd (fd, m, sizeof *m - 1, passed ? passed : &unused);
   if (!passed)
     husk_closep (&unused);
   if (n < 0)
