@@ -19,7 +19,7 @@
 
 /* Bump when the translation in compile.c changes the program made for a
  * profile. */
-#define KEY_FORMAT 2
+#define KEY_FORMAT 3
 #define FILE_MAGIC "HUSKBPF1"
 
 struct file_header

@@ -120,6 +120,7 @@ build (const struct oci_seccomp *s, const char *cache_dir,
 {
   struct sc_key key = { 0 };
   struct timespec t0;
+  unsigned short n_libseccomp = 0;
   int rc = 0;
 
   clock_gettime (CLOCK_MONOTONIC, &t0);
@@ -137,14 +138,19 @@ build (const struct oci_seccomp *s, const char *cache_dir,
   else
     {
       rc = sc_compile (s, &sc->insns, &sc->n_insns, err);
+      n_libseccomp = sc->n_insns;
+      if (rc == 0)
+        sc_optimise (&sc->insns, &sc->n_insns);
       if (rc == 0 && cache_dir)
         sc_cache_write (cache_dir, &key, sc->insns, sc->n_insns);
     }
   sc_key_clear (&key);
-  if (rc == 0)
-    husk_debug ("seccomp: %u BPF instructions %s in %ld us", sc->n_insns,
-                sc->cached ? "read from the cache" : "compiled by libseccomp",
-                usec_since (&t0));
+  if (rc == 0 && sc->cached)
+    husk_debug ("seccomp: %u BPF instructions read from the cache in %ld us",
+                sc->n_insns, usec_since (&t0));
+  else if (rc == 0)
+    husk_debug ("seccomp: %u BPF instructions (libseccomp's %u) compiled in "
+                "%ld us", sc->n_insns, n_libseccomp, usec_since (&t0));
   return rc;
 }
 

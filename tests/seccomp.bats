@@ -263,7 +263,7 @@ sc_notify_profile() {
   run "$HUSK" --root "$(husk_root)" --debug --log "$BATS_TEST_TMPDIR/log" run --bundle "$BUNDLE" c4 </dev/null
   [ "$status" -eq 0 ]
   [[ "$output" == *"Permission denied"* ]]
-  grep -q 'compiled by libseccomp' "$BATS_TEST_TMPDIR/log"
+  grep -q "seccomp: [0-9]* BPF instructions (libseccomp's [0-9]*) compiled" "$BATS_TEST_TMPDIR/log"
   run "$HUSK" --root "$(husk_root)" --debug --log "$BATS_TEST_TMPDIR/log2" run --bundle "$BUNDLE" c5 </dev/null
   grep -q 'read from the cache' "$BATS_TEST_TMPDIR/log2"
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # The C unit tests of the modules (built by `make unit` under ASan and UBSan):
-# table tests of the cgroup v2 translations and of the network annotations.
+# table tests of the cgroup v2 translations and of the network annotations;
+# the seccomp optimiser against libseccomp's programs, the kernel judging.
 # The config parser's unit program is driven by specs.bats.
 
 load helpers
@@ -22,4 +23,10 @@ run_unit() {
 @test "unit: network annotations parsing and validation (ASan/UBSan)" {
   run_unit network_test
   [[ "$output" == *", 0 failures"* ]]
+}
+
+@test "unit: the smaller seccomp program answers as libseccomp's, by the kernel's judgement (ASan/UBSan)" {
+  run_unit seccomp_test
+  [[ "$output" == *"1.."* ]]
+  [[ "$output" != *"not ok"* ]]
 }
