@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,18 +173,48 @@ buf_add_json_escaped (struct buf *b, const char *str)
     }
 }
 
-/* RFC 3339 with nanoseconds, in UTC: what Go's time.Time reads back. */
+/* The civil date of a day count from 1970-01-01 (the proleptic Gregorian
+ * calendar; H. Hinnant's algorithm).  Not gmtime_r: glibc's reads the local
+ * time zone's file first, for a conversion that needs none. */
+static void
+civil_from_days (int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned) (z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t) yoe + era * 400 + (*m <= 2);
+}
+
+void
+husk_rfc3339_now (char out[HUSK_RFC3339_LEN])
+{
+  struct timespec ts;
+  int64_t days, secs, y;
+  unsigned m, d;
+
+  clock_gettime (CLOCK_REALTIME, &ts);
+  days = ts.tv_sec / 86400;
+  secs = ts.tv_sec % 86400;
+  if (secs < 0)
+    secs += 86400, days--;
+  civil_from_days (days, &y, &m, &d);
+  snprintf (out, HUSK_RFC3339_LEN, "%04d-%02u-%02uT%02d:%02d:%02d.%09ldZ",
+            (int) y, m, d, (int) (secs / 3600), (int) (secs / 60 % 60),
+            (int) (secs % 60), ts.tv_nsec);
+}
+
 static void
 buf_add_time (struct buf *b)
 {
-  struct timespec ts;
-  struct tm tm;
-  char out[64];
+  char out[HUSK_RFC3339_LEN];
 
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  size_t n = strftime (out, sizeof out, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (out + n, sizeof out - n, ".%09ldZ", ts.tv_nsec);
+  husk_rfc3339_now (out);
   buf_puts (b, out);
 }
 

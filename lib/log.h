@@ -21,6 +21,11 @@ void husk_log (enum husk_log_level level, const char *fmt, ...)
 #define husk_debug(...) husk_log (HUSK_LOG_DEBUG, __VA_ARGS__)
 #define husk_warn(...) husk_log (HUSK_LOG_WARN, __VA_ARGS__)
 
+/* The current time as RFC 3339 in UTC with nanoseconds, what Go's
+ * time.Time reads back ("2026-12-06T07:20:15.123456789Z"), into out. */
+#define HUSK_RFC3339_LEN 64 /* 31 used; room for what the compiler counts */
+void husk_rfc3339_now (char out[HUSK_RFC3339_LEN]);
+
 /* The log's fd, so that a forked child can keep it open (or -1). */
 int husk_log_fd (void);
 

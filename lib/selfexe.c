@@ -80,6 +80,11 @@ selfexe_protect (char **argv, husk_err **err)
   if (method && *method && strcmp (method, "memfd") != 0)
     return husk_error (err, 0, "HUSK_EXE_COPY: expected memfd or nothing, "
                        "got \"%s\"", method);
+  if (selfexe_early_found)
+    {
+      husk_debug ("husk runs from %s of its binary", selfexe_early_found);
+      return 0;
+    }
   self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (self < 0)
     return husk_error (err, errno, "open /proc/self/exe");

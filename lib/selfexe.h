@@ -37,6 +37,10 @@ bool selfexe_wanted_by (const char *command);
  * "a sealed memfd copy", "a read-only overlayfs", or NULL. */
 const char *selfexe_protected_kind (int fd);
 
+/* Set by the entry point (selfexe_early.c) when it found husk running from
+ * a protected copy: what protects it, as selfexe_protected_kind says. */
+extern const char *selfexe_early_found;
+
 /* An O_PATH fd of husk's binary in a read-only overlayfs copy, or -errno
  * with *failed naming the step that failed. */
 int selfexe_overlay_fd (const char **failed);

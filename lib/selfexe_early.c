@@ -214,6 +214,12 @@ selfexe_overlay_fd (const char **failed)
   return (int) fd;
 }
 
+/* What the entry point found protecting the binary (NULL: it did not look
+ * or found nothing), so that main's selfexe_protect need not look again.
+ * Written before libc's start-up: a pointer computed at run time, in .bss,
+ * which that start-up leaves alone. */
+const char *selfexe_early_found;
+
 #ifdef HAVE_EARLY_ENTRY
 
 static bool
@@ -259,7 +265,8 @@ selfexe_early (long *sp)
   self = sys2 (SYS_open, "/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (self < 0)
     return;
-  if (selfexe_protected_kind ((int) self) != NULL)
+  selfexe_early_found = selfexe_protected_kind ((int) self);
+  if (selfexe_early_found != NULL)
     {
       sys1 (SYS_close, self);
       return;

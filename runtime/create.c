@@ -179,37 +179,22 @@ check_terminal (struct create_ctx *x, husk_err **err)
   return 0;
 }
 
-static char *
-now_rfc3339 (void)
-{
-  struct timespec ts;
-  struct tm tm;
-  char *out = NULL;
-
-  clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  /* not strftime, which loads the local time zone's file for nothing */
-  if (asprintf (&out, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, ts.tv_nsec) < 0)
-    return NULL;
-  return out;
-}
-
 static int
 fill_state (struct create_ctx *x, husk_err **err)
 {
   struct rt_state *s = &x->c.st;
   const struct oci_config *cfg = x->cfg;
   const char *rp = cfg->root ? cfg->root->path : "";
+  char now[HUSK_RFC3339_LEN];
 
+  husk_rfc3339_now (now);
   s->id = strdup (x->o->id);
   s->bundle = strdup (x->bundle);
   if (rp[0] == '/')
     s->rootfs = strdup (rp);
   else if (asprintf (&s->rootfs, "%s/%s", x->bundle, rp) < 0)
     s->rootfs = NULL;
-  s->created = now_rfc3339 ();
+  s->created = strdup (now);
   s->ns_flags = x->ns.new_flags | x->ns.join_flags;
   s->new_ns_flags = x->ns.new_flags;
   if (cfg->hooks && cfg->hooks->poststart.n)

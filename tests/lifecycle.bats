@@ -259,6 +259,12 @@ lc_out_mount() {
   run husk list --format json
   [ "$(echo "$output" | jq -r '.[] | select(.id == "l1") | .status')" = created ]
   [ "$(echo "$output" | jq -r '.[] | select(.id == "l2") | .status')" = running ]
+  # created: RFC 3339 in UTC with nanoseconds (husk's own conversion, not
+  # gmtime_r), within a minute of now
+  local created
+  created=$(echo "$output" | jq -r '.[] | select(.id == "l1") | .created')
+  [[ "$created" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z$ ]]
+  [ $(( $(date +%s) - $(date -d "$created" +%s) )) -le 60 ]
   # the owner by name from /etc/passwd, else "#UID" (runc's form)
   [ "$(echo "$output" | jq -r '.[] | select(.id == "l1") | .owner')" = root ]
   chown 4242424 "$(husk_root)/l1"
