@@ -12,9 +12,12 @@
  * one they do not, syscall numbers 0..1099 and their x32 twins, the edges
  * of the 32-bit range; for the syscalls whose arguments the profiles
  * compare, a set of argument values (those compared with and their
- * neighbours, in the low half, the high half or both). */
+ * neighbours, in the low half, the high half or both).
+ *
+ *   seccomp_test [PROFILE.json...]   also checks the profiles in files */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -58,6 +61,8 @@ static const char *const arg_rules =
   "[{\"index\": 1, \"value\": 100, \"op\": \"SCMP_CMP_GT\"}]},"
   "{\"names\": [\"getpid\"], \"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 5}";
 
+/* The syscalls of arg_rules: left out of the allow list they are added to
+ * (an unconditional allow beside them would take over). */
 static const char *const in_arg_rules[] = {
   "socket", "personality", "clone", "lseek", "kill", "tkill", "getpid", NULL,
 };
@@ -187,34 +192,64 @@ return_values (const struct sock_filter *p, size_t n, uint32_t *rets)
   return m;
 }
 
-/* Whether a rule of the profiles compares an argument of syscall nr on
- * arch (x32's numbers are x86_64's with bit 30): those get every argument
- * value, the others the first two (the sweep takes a syscall a value). */
-static bool
-compares_args (uint32_t arch, uint32_t nr)
+/* The syscalls whose arguments a profile compares, as (architecture,
+ * number) for each architecture swept (x32's numbers are x86_64's with bit
+ * 30), with x86's socketcall and ipc, through which libseccomp also
+ * filters the calls they multiplex: those get every argument value, the
+ * others the first two (the sweep takes a syscall a value). */
+struct arg_syscalls
 {
-  static const char *const more[] = { "socketcall", NULL };
-  const char *const *lists[] = { in_arg_rules, more };
+  uint32_t arch[256], nr[256];
+  size_t n;
+};
 
-  for (size_t l = 0; l < 2; l++)
-    for (const char *const *name = lists[l]; *name; name++)
-      {
-        int native = seccomp_syscall_resolve_name_arch (arch, *name);
-        int x32 = arch == AUDIT_ARCH_X86_64
-                      ? seccomp_syscall_resolve_name_arch (SCMP_ARCH_X32, *name)
-                      : __NR_SCMP_ERROR;
+static void
+add_arg_syscall (struct arg_syscalls *a, uint32_t arch, int nr)
+{
+  if (nr >= 0 && a->n < sizeof a->nr / sizeof *a->nr)
+    {
+      a->arch[a->n] = arch;
+      a->nr[a->n++] = (uint32_t) nr;
+    }
+}
 
-        if ((native >= 0 && (uint32_t) native == nr)
-            || (x32 >= 0 && (uint32_t) x32 == nr))
-          return true;
-      }
+static void
+add_arg_name (struct arg_syscalls *a, const char *name)
+{
+  add_arg_syscall (a, AUDIT_ARCH_X86_64,
+                   seccomp_syscall_resolve_name_arch (SCMP_ARCH_X86_64, name));
+  add_arg_syscall (a, AUDIT_ARCH_X86_64,
+                   seccomp_syscall_resolve_name_arch (SCMP_ARCH_X32, name));
+  add_arg_syscall (a, AUDIT_ARCH_I386,
+                   seccomp_syscall_resolve_name_arch (SCMP_ARCH_X86, name));
+}
+
+static void
+arg_syscalls_of (const struct oci_seccomp *s, struct arg_syscalls *a)
+{
+  a->n = 0;
+  add_arg_name (a, "socketcall");
+  add_arg_name (a, "ipc");
+  for (size_t i = 0; i < s->n_syscalls; i++)
+    for (char **name = s->syscalls[i].names; s->syscalls[i].n_args && *name;
+         name++)
+      add_arg_name (a, *name);
+}
+
+static bool
+compares_args (const struct arg_syscalls *a, uint32_t arch, uint32_t nr)
+{
+  for (size_t i = 0; i < a->n; i++)
+    if (a->arch[i] == arch && a->nr[i] == nr)
+      return true;
   return false;
 }
 
 /* Inputs where the two programs differ (0: none; -1: the judge failed). */
 static long
 differences (const struct sock_filter *raw, size_t n_raw,
-             const struct sock_filter *opt, size_t n_opt)
+             const struct sock_filter *opt, size_t n_opt,
+             const struct arg_syscalls *args)
 {
   struct sock_filter *a = calloc (n_raw, sizeof *a), *b = calloc (n_opt, sizeof *b);
   uint32_t *rets = calloc (n_raw, sizeof *rets);
@@ -237,7 +272,7 @@ differences (const struct sock_filter *raw, size_t n_raw,
 
         d.nr = (int) (i < 1100 ? i : i < 2200 ? 0x40000000 + i - 1100
                                               : nr_edges[i - 2200]);
-        size_t n_values = compares_args (d.arch, (uint32_t) d.nr)
+        size_t n_values = compares_args (args, d.arch, (uint32_t) d.nr)
                             ? sizeof arg_values / sizeof *arg_values : 2;
 
         for (size_t v = 0; v < n_values; v++)
@@ -271,6 +306,7 @@ check_profile (const char *what, const struct oci_seccomp *s, double shrink,
                struct sock_filter **keep_raw, unsigned short *keep_n_raw,
                struct sock_filter **keep_opt, unsigned short *keep_n_opt)
 {
+  static struct arg_syscalls args;
   struct sock_filter *raw = NULL, *opt;
   unsigned short n_raw = 0, n_opt;
   husk_err *err = NULL;
@@ -294,7 +330,8 @@ check_profile (const char *what, const struct oci_seccomp *s, double shrink,
   else
     check (n_opt <= n_raw, "%s: %u instructions, libseccomp's %u", what,
            n_opt, n_raw);
-  diff = differences (raw, n_raw, opt, n_opt);
+  arg_syscalls_of (s, &args);
+  diff = differences (raw, n_raw, opt, n_opt, &args);
   check (diff == 0, "%s: the kernel finds the same answers for both "
          "(differences: %ld)", what, diff);
   if (keep_raw)
@@ -359,9 +396,10 @@ check_text (const char *what, const char *text, double shrink)
 /* The judge sees a difference where there is one: the optimised default
  * program with one return changed. */
 static void
-check_judge (struct sock_filter *raw, unsigned short n_raw,
-             struct sock_filter *opt, unsigned short n_opt)
+check_judge (const struct oci_seccomp *s, struct sock_filter *raw,
+             unsigned short n_raw, struct sock_filter *opt, unsigned short n_opt)
 {
+  static struct arg_syscalls args;
   size_t i = n_opt;
 
   while (i > 0 && !(BPF_CLASS (opt[i - 1].code) == BPF_RET
@@ -374,7 +412,8 @@ check_judge (struct sock_filter *raw, unsigned short n_raw,
     }
   opt[i - 1].k = raw[n_raw - 1].k == SECCOMP_RET_ALLOW ? raw[n_raw - 2].k
                                                         : raw[n_raw - 1].k;
-  check (differences (raw, n_raw, opt, n_opt) > 0,
+  arg_syscalls_of (s, &args);
+  check (differences (raw, n_raw, opt, n_opt, &args) > 0,
          "the judge finds a program with one return changed different");
 }
 
@@ -401,8 +440,29 @@ check_left_alone (void)
   free (q);
 }
 
+/* Profiles in files (argv): podman's default among them (tests/unit.bats
+ * converts containers-common's for it). */
+static void
+check_files (int argc, char **argv)
+{
+  for (int i = 1; i < argc; i++)
+    {
+      struct oci_seccomp *s = NULL;
+      husk_err *err = NULL;
+
+      if (oci_seccomp_load (AT_FDCWD, argv[i], &s, &err) < 0)
+        {
+          check (false, "%s loads (%s)", argv[i], err->msg);
+          husk_err_free (err);
+          continue;
+        }
+      check_profile (argv[i], s, 1, NULL, NULL, NULL, NULL);
+      oci_seccomp_free (s);
+    }
+}
+
 int
-main (void)
+main (int argc, char **argv)
 {
   static const char *const caps[] = { "CAP_CHOWN", "CAP_KILL", NULL };
   struct oci_seccomp *def = NULL;
@@ -421,7 +481,7 @@ main (void)
   check_profile ("husk spec's default profile", def, 0.35, &raw, &n_raw,
                  &opt, &n_opt);
   if (raw)
-    check_judge (raw, n_raw, opt, n_opt);
+    check_judge (def, raw, n_raw, opt, n_opt);
   free (raw);
   free (opt);
   for (size_t i = 0; i < sizeof long_lists / sizeof *long_lists; i++)
@@ -440,6 +500,7 @@ main (void)
       check_text (what, short_profiles[i], 1);
     }
   check_left_alone ();
+  check_files (argc, argv);
   printf ("1..%d\n", n_tests);
   return n_failed ? 1 : 0;
 }
