@@ -21,7 +21,7 @@ struct husk_seccomp
 /* compile.c: the section through libseccomp into classic BPF (malloc'd). */
 int sc_compile (const struct oci_seccomp *s, struct sock_filter **insns,
                 unsigned short *n, husk_err **err);
-/* optimize.c: a smaller program with the same answers in place of
+/* optimise.c: a smaller program with the same answers in place of
  * *insns, where one can be made and checked; else nothing changes. */
 void sc_optimise (struct sock_filter **insns, unsigned short *n);
 /* The libseccomp action of an "SCMP_ACT_*" name, with errnoRet. */

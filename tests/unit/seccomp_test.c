@@ -1,4 +1,4 @@
-/* seccomp/optimize.c against libseccomp's own program, with the kernel as
+/* seccomp/optimise.c against libseccomp's own program, with the kernel as
  * the judge: both programs run as socket filters (SO_ATTACH_FILTER on a
  * datagram socketpair) over packets that hold a struct seccomp_data, so
  * neither husk's interpreter nor its own check decides whether the smaller
