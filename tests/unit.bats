@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The C unit tests of the modules (built by `make unit` under ASan and UBSan):
 # table tests of the cgroup v2 translations and of the network annotations;
-# the seccomp optimiser against libseccomp's programs, the kernel judging.
+# the seccomp optimiser against libseccomp's programs and random ones, the
+# kernel judging.
 # The config parser's unit program is driven by specs.bats.
 
 load helpers

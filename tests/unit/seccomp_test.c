@@ -12,7 +12,9 @@
  * one they do not, syscall numbers 0..1099 and their x32 twins, the edges
  * of the 32-bit range; for the syscalls whose arguments the profiles
  * compare, a set of argument values (those compared with and their
- * neighbours, in the low half, the high half or both).
+ * neighbours, in the low half, the high half or both).  Then 400 random
+ * programs (the same on every run) on random inputs, for what libseccomp's
+ * programs do not reach.
  *
  *   seccomp_test [PROFILE.json...]   also checks the profiles in files */
 #include <arpa/inet.h>
@@ -125,36 +127,70 @@ as_socket_filter (const struct sock_filter *p, size_t n,
   return true;
 }
 
+static size_t
+return_values (const struct sock_filter *p, size_t n, uint32_t *rets)
+{
+  size_t m = 0;
+
+  for (size_t i = 0; i < n; i++)
+    if (BPF_CLASS (p[i].code) == BPF_RET)
+      {
+        size_t r = 0;
+        while (r < m && rets[r] != p[i].k)
+          r++;
+        if (r == m)
+          rets[m++] = p[i].k;
+      }
+  return m;
+}
+
+/* The two programs attached to a socketpair each. */
 struct judge
 {
-  int sv[2][2]; /* one socketpair for each program */
+  int sv[2][2];
 };
-
-static bool
-judge_open (struct judge *j, const struct sock_filter *a, size_t na,
-            const struct sock_filter *b, size_t nb)
-{
-  struct sock_fprog progs[2] = {
-    { (unsigned short) na, (struct sock_filter *) a },
-    { (unsigned short) nb, (struct sock_filter *) b },
-  };
-
-  for (int k = 0; k < 2; k++)
-    if (socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, j->sv[k]) < 0
-        || setsockopt (j->sv[k][1], SOL_SOCKET, SO_ATTACH_FILTER, &progs[k],
-                       sizeof progs[k]) < 0)
-      return false;
-  return true;
-}
 
 static void
 judge_close (struct judge *j)
 {
   for (int k = 0; k < 2; k++)
-    {
-      close (j->sv[k][0]);
-      close (j->sv[k][1]);
-    }
+    for (int e = 0; e < 2; e++)
+      if (j->sv[k][e] >= 0)
+        {
+          close (j->sv[k][e]);
+          j->sv[k][e] = -1;
+        }
+}
+
+/* false (and nothing open) when the kernel refuses either program. */
+static bool
+judge_open (struct judge *j, const struct sock_filter *raw, size_t n_raw,
+            const struct sock_filter *opt, size_t n_opt)
+{
+  struct sock_filter *a = calloc (n_raw, sizeof *a), *b = calloc (n_opt, sizeof *b);
+  uint32_t *rets = calloc (n_raw, sizeof *rets);
+  struct sock_fprog progs[2] = {
+    { (unsigned short) n_raw, a }, { (unsigned short) n_opt, b },
+  };
+  size_t n_rets;
+  bool ok;
+
+  if (a == NULL || b == NULL || rets == NULL)
+    abort ();
+  memset (j, -1, sizeof *j);
+  n_rets = return_values (raw, n_raw, rets);
+  ok = as_socket_filter (raw, n_raw, rets, n_rets, a)
+       && as_socket_filter (opt, n_opt, rets, n_rets, b);
+  for (int k = 0; ok && k < 2; k++)
+    ok = socketpair (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, j->sv[k]) == 0
+         && setsockopt (j->sv[k][1], SOL_SOCKET, SO_ATTACH_FILTER, &progs[k],
+                        sizeof progs[k]) == 0;
+  if (!ok)
+    judge_close (j);
+  free (a);
+  free (b);
+  free (rets);
+  return ok;
 }
 
 /* The index of the return program k gives for d (0: none, -1: error). */
@@ -175,21 +211,13 @@ verdict (struct judge *j, int k, const struct seccomp_data *d)
   return (int) n;
 }
 
-static size_t
-return_values (const struct sock_filter *p, size_t n, uint32_t *rets)
+/* 1 where the programs answer d differently, 0 where alike, -1: error. */
+static int
+judge_differ (struct judge *j, const struct seccomp_data *d)
 {
-  size_t m = 0;
+  int x = verdict (j, 0, d), y = verdict (j, 1, d);
 
-  for (size_t i = 0; i < n; i++)
-    if (BPF_CLASS (p[i].code) == BPF_RET)
-      {
-        size_t r = 0;
-        while (r < m && rets[r] != p[i].k)
-          r++;
-        if (r == m)
-          rets[m++] = p[i].k;
-      }
-  return m;
+  return x < 0 || y < 0 ? -1 : x != y;
 }
 
 /* The syscalls whose arguments a profile compares, as (architecture,
@@ -251,20 +279,13 @@ differences (const struct sock_filter *raw, size_t n_raw,
              const struct sock_filter *opt, size_t n_opt,
              const struct arg_syscalls *args)
 {
-  struct sock_filter *a = calloc (n_raw, sizeof *a), *b = calloc (n_opt, sizeof *b);
-  uint32_t *rets = calloc (n_raw, sizeof *rets);
   static const uint32_t nr_edges[] = { 0x7fffffff, 0x80000000, 0xffffffff };
+  static const size_t n_args = sizeof arg_values / sizeof *arg_values;
   struct judge j;
   long diff = 0;
-  size_t n_rets;
 
-  if (a == NULL || b == NULL || rets == NULL)
-    abort ();
-  n_rets = return_values (raw, n_raw, rets);
-  if (!as_socket_filter (raw, n_raw, rets, n_rets, a)
-      || !as_socket_filter (opt, n_opt, rets, n_rets, b)
-      || !judge_open (&j, a, n_raw, b, n_opt))
-    diff = -1;
+  if (!judge_open (&j, raw, n_raw, opt, n_opt))
+    return -1;
   for (size_t ai = 0; diff >= 0 && ai < sizeof arches / sizeof *arches; ai++)
     for (uint32_t i = 0; diff >= 0 && i < 2 * 1100 + 3; i++)
       {
@@ -273,28 +294,19 @@ differences (const struct sock_filter *raw, size_t n_raw,
         d.nr = (int) (i < 1100 ? i : i < 2200 ? 0x40000000 + i - 1100
                                               : nr_edges[i - 2200]);
         size_t n_values = compares_args (args, d.arch, (uint32_t) d.nr)
-                            ? sizeof arg_values / sizeof *arg_values : 2;
+                            ? n_args : 2;
 
-        for (size_t v = 0; v < n_values; v++)
+        for (size_t v = 0; diff >= 0 && v < n_values; v++)
           {
-            int x, y;
+            int r;
 
-            for (int k = 0; k < 6; k++)
-              d.args[k] = arg_values[(v + (size_t) k) % (sizeof arg_values
-                                                         / sizeof *arg_values)];
-            x = verdict (&j, 0, &d);
-            y = verdict (&j, 1, &d);
-            if (x < 0 || y < 0)
-              diff = -1;
-            else if (x != y)
-              diff++;
+            for (size_t k = 0; k < 6; k++)
+              d.args[k] = arg_values[(v + k) % n_args];
+            r = judge_differ (&j, &d);
+            diff = r < 0 ? -1 : diff + r;
           }
       }
-  if (diff != -1 || n_rets)
-    judge_close (&j);
-  free (a);
-  free (b);
-  free (rets);
+  judge_close (&j);
   return diff;
 }
 
@@ -417,6 +429,117 @@ check_judge (const struct oci_seccomp *s, struct sock_filter *raw,
          "the judge finds a program with one return changed different");
 }
 
+/* ---------- random programs ---------- */
+
+/* xorshift64: the same programs on every run */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static uint32_t
+rnd (void)
+{
+  rnd_state ^= rnd_state << 13;
+  rnd_state ^= rnd_state >> 7;
+  rnd_state ^= rnd_state << 17;
+  return (uint32_t) (rnd_state >> 16);
+}
+
+static const uint32_t rnd_consts[] = {
+  0, 1, 2, 3, 5, 8, 9, 100, 0x40000000, 0x7fffffff, 0x80000000,
+  0xfffffffe, 0xffffffff,
+};
+
+static uint32_t
+rnd_value (void)
+{
+  uint32_t r = rnd ();
+
+  if (r % 8 == 0)
+    return rnd ();
+  return rnd_consts[r / 8 % (sizeof rnd_consts / sizeof *rnd_consts)]
+         + r / 1024 % 3 - 1;
+}
+
+/* A program of n instructions the kernel takes: loads of any word of
+ * seccomp_data and of constants, masks, interval and bit tests, `ja`s,
+ * returns of four values; jumps forward and in range, a return last. */
+static void
+random_program (struct sock_filter *p, size_t n)
+{
+  static const uint16_t tests[] = { BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET };
+
+  for (size_t i = 0; i < n; i++)
+    {
+      size_t room = n - i - 1, reach = room < 256 ? room : 256;
+      uint32_t r = rnd () % 100;
+
+      if (i == n - 1 || (i > 0 && r < 12))
+        p[i] = (struct sock_filter) BPF_STMT (BPF_RET | BPF_K, 1 + rnd () % 4);
+      else if (i == 0 || r < 30)
+        p[i] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_W | BPF_ABS,
+                                              4 * (rnd () % 16));
+      else if (r < 32)
+        p[i] = (struct sock_filter) BPF_STMT (BPF_LD | BPF_IMM, rnd_value ());
+      else if (r < 35)
+        p[i] = (struct sock_filter) BPF_STMT (BPF_ALU | BPF_AND | BPF_K,
+                                              rnd_value ());
+      else if (r < 38)
+        p[i] = (struct sock_filter) BPF_STMT (BPF_JMP | BPF_JA, rnd () % room);
+      else
+        p[i] = (struct sock_filter) BPF_JUMP (
+            BPF_JMP | tests[rnd () % 4] | BPF_K, rnd_value (),
+            (uint8_t) (rnd () % reach), (uint8_t) (rnd () % reach));
+    }
+}
+
+/* Random programs, optimised and judged by the kernel on random inputs
+ * (each word one of the constants the programs use, or its neighbour, or
+ * anything): the cases libseccomp's programs do not reach. */
+static void
+check_random_programs (void)
+{
+  enum { PROGRAMS = 400, INPUTS = 150, MAX_LEN = 160 };
+  long diff = 0, optimised = 0;
+
+  for (int i = 0; i < PROGRAMS && diff >= 0; i++)
+    {
+      unsigned short n = (unsigned short) (8 + rnd () % (MAX_LEN - 8));
+      struct sock_filter *raw = calloc (n, sizeof *raw), *opt;
+      unsigned short n_opt = n;
+      struct judge j;
+      bool judged;
+
+      if (raw == NULL || (opt = malloc (n * sizeof *opt)) == NULL)
+        abort ();
+      random_program (raw, n);
+      memcpy (opt, raw, n * sizeof *opt);
+      sc_optimise (&opt, &n_opt);
+      optimised += n_opt < n;
+      judged = judge_open (&j, raw, n, opt, n_opt);
+      if (!judged)
+        diff = -1;
+      for (int k = 0; diff >= 0 && k < INPUTS; k++)
+        {
+          struct seccomp_data d;
+          uint32_t words[sizeof d / 4];
+          int r;
+
+          for (size_t w = 0; w < sizeof words / 4; w++)
+            words[w] = rnd_value ();
+          memcpy (&d, words, sizeof d);
+          r = judge_differ (&j, &d);
+          diff = r < 0 ? -1 : diff + r;
+        }
+      if (judged)
+        judge_close (&j);
+      free (raw);
+      free (opt);
+    }
+  check (optimised > PROGRAMS / 2, "random programs: %ld of %d made smaller",
+         optimised, PROGRAMS);
+  check (diff == 0, "random programs: the kernel finds the same answers for "
+         "both (differences: %ld)", diff);
+}
+
 /* A program the optimiser must leave alone: what follows the load of the
  * syscall number is a jset, not an interval test. */
 static void
@@ -500,6 +623,7 @@ main (int argc, char **argv)
       check_text (what, short_profiles[i], 1);
     }
   check_left_alone ();
+  check_random_programs ();
   check_files (argc, argv);
   printf ("1..%d\n", n_tests);
   return n_failed ? 1 : 0;
