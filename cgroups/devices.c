@@ -132,32 +132,53 @@ insn (uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 
 #define JEQ_IMM(dst, imm, off) insn (BPF_JMP | BPF_JEQ | BPF_K, dst, 0, off, imm)
 
+#define JA(off) insn (BPF_JMP | BPF_JA, 0, 0, off, 0)
+
 /* One rule, r6 holding the access bits asked for that no rule has decided
  * yet: a rule that matches the device and decides some of them denies the
  * access (deny) or marks them allowed (allow), which allows the access once
  * none is left.  Every jump goes forward to the next rule, so that the
- * paths the verifier walks meet again there: with one chain of rules for
- * each bit, as before, they multiplied from chain to chain (~1 ms of
- * verification for runc's default rules). */
+ * paths the verifier walks meet again there.
+ *
+ * And each test jumps when it matches, its fall-through going on to the
+ * next rule: the verifier follows a fall-through first and keeps the
+ * jump for later, so it walks the path that knows nothing of the device
+ * through every rule before any that matched, and a matched path, which
+ * knows more (a type, a major, fewer undecided bits), is then pruned at the
+ * next rule as a case of it.  The other way round (the match falling
+ * through, as before) each rule's matched path was walked first, and the
+ * general one after it again: loading runc's default rules took 0.7-0.8 ms
+ * of verification, most of a container's start on the other CPU. */
 static int
 emit_rule (struct prog *p, const struct dev_rule *r)
 {
   bool has_type = r->type != 'a';
   bool has_major = r->major >= 0, has_minor = r->minor >= 0;
-  int16_t left = (int16_t) (has_type + has_major + has_minor + 3
+  /* instructions after each test's ja to the end of the rule */
+  int16_t left = (int16_t) (2 * (has_type + has_major + has_minor) + 4
                             + (r->allow ? 4 : 2));
   int ok = 0;
 
   if (has_type)
-    ok |= emit (p, JNE_IMM (BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
-                                                      : BPF_DEVCG_DEV_CHAR, left -= 1));
+    {
+      ok |= emit (p, JEQ_IMM (BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
+                                                        : BPF_DEVCG_DEV_CHAR, 1));
+      ok |= emit (p, JA (left -= 2));
+    }
   if (has_major)
-    ok |= emit (p, JNE_IMM (BPF_REG_4, (int32_t) (uint32_t) r->major, left -= 1));
+    {
+      ok |= emit (p, JEQ_IMM (BPF_REG_4, (int32_t) (uint32_t) r->major, 1));
+      ok |= emit (p, JA (left -= 2));
+    }
   if (has_minor)
-    ok |= emit (p, JNE_IMM (BPF_REG_5, (int32_t) (uint32_t) r->minor, left -= 1));
+    {
+      ok |= emit (p, JEQ_IMM (BPF_REG_5, (int32_t) (uint32_t) r->minor, 1));
+      ok |= emit (p, JA (left -= 2));
+    }
   ok |= emit (p, MOV32_REG (BPF_REG_1, BPF_REG_6));
   ok |= emit (p, ALU32_IMM (BPF_AND, BPF_REG_1, (int32_t) r->access));
-  ok |= emit (p, JEQ_IMM (BPF_REG_1, 0, left -= 3));
+  ok |= emit (p, JNE_IMM (BPF_REG_1, 0, 1));
+  ok |= emit (p, JA (left -= 4));
   if (r->allow)
     {
       ok |= emit (p, ALU32_IMM (BPF_AND, BPF_REG_6, (int32_t) ~r->access));
