@@ -131,6 +131,9 @@ insn (uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 #define EXIT() insn (BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 #define JEQ_IMM(dst, imm, off) insn (BPF_JMP | BPF_JEQ | BPF_K, dst, 0, off, imm)
+/* on the low 32 bits: a 64-bit jump would sign-extend an imm of 2^31 or
+ * more, and a major or minor that large would never match (Linux 5.1) */
+#define JEQ32_IMM(dst, imm, off) insn (BPF_JMP32 | BPF_JEQ | BPF_K, dst, 0, off, imm)
 
 #define JA(off) insn (BPF_JMP | BPF_JA, 0, 0, off, 0)
 
@@ -161,18 +164,18 @@ emit_rule (struct prog *p, const struct dev_rule *r)
 
   if (has_type)
     {
-      ok |= emit (p, JEQ_IMM (BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
-                                                        : BPF_DEVCG_DEV_CHAR, 1));
+      ok |= emit (p, JEQ32_IMM (BPF_REG_2, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK
+                                                          : BPF_DEVCG_DEV_CHAR, 1));
       ok |= emit (p, JA (left -= 2));
     }
   if (has_major)
     {
-      ok |= emit (p, JEQ_IMM (BPF_REG_4, (int32_t) (uint32_t) r->major, 1));
+      ok |= emit (p, JEQ32_IMM (BPF_REG_4, (int32_t) (uint32_t) r->major, 1));
       ok |= emit (p, JA (left -= 2));
     }
   if (has_minor)
     {
-      ok |= emit (p, JEQ_IMM (BPF_REG_5, (int32_t) (uint32_t) r->minor, 1));
+      ok |= emit (p, JEQ32_IMM (BPF_REG_5, (int32_t) (uint32_t) r->minor, 1));
       ok |= emit (p, JA (left -= 2));
     }
   ok |= emit (p, MOV32_REG (BPF_REG_1, BPF_REG_6));

@@ -229,7 +229,12 @@ run_bpf (const struct bpf_insn *p, size_t n, uint32_t ctx[3])
           break;
         case BPF_JMP | BPF_JNE | BPF_K:
         case BPF_JMP | BPF_JEQ | BPF_K:
-          if ((r[i->dst_reg] != (uint64_t) (uint32_t) src) == (BPF_OP (i->code) == BPF_JNE))
+          /* the imm sign-extended to 64 bits, as the kernel does */
+          if ((r[i->dst_reg] != src) == (BPF_OP (i->code) == BPF_JNE))
+            pc += i->off;
+          break;
+        case BPF_JMP32 | BPF_JEQ | BPF_K:
+          if ((uint32_t) r[i->dst_reg] == (uint32_t) src)
             pc += i->off;
           break;
         case BPF_JMP | BPF_JA:
@@ -304,6 +309,11 @@ static const struct dcase dcases[] = {
   { "a deny of /dev/null loses to runc's defaults appended after it",
     "{\"resources\":{\"devices\":[{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}]}}",
     { { 'c', 1, 3, "rw", 1 }, END } }, /* runc appends its defaults after: they win */
+  { "majors and minors of 2^31 and more",
+    "{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+    "{\"allow\":true,\"type\":\"c\",\"major\":3000000000,\"minor\":4294967295,\"access\":\"rw\"}]}}",
+    { { 'c', 3000000000u, 4294967295u, "rw", 1 }, { 'c', 3000000000u, 1, "r", 0 },
+      { 'c', 1, 4294967295u, "r", 0 }, END } },
   { "linux.devices /dev/null drops runc's /dev/null rule",
     "{\"devices\":[{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":3}]}",
     { { 'c', 1, 3, "rw", 0 }, { 'c', 1, 5, "rw", 1 }, END } },
