@@ -266,12 +266,9 @@ selfexe_early (long *sp)
   if (self < 0)
     return;
   selfexe_early_found = selfexe_protected_kind ((int) self);
-  if (selfexe_early_found != NULL)
-    {
-      sys1 (SYS_close, self);
-      return;
-    }
   sys1 (SYS_close, self);
+  if (selfexe_early_found != NULL)
+    return;
   fd = selfexe_overlay_fd (&failed);
   if (fd < 0)
     return;

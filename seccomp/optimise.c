@@ -24,11 +24,9 @@
  * is smaller and passes both; otherwise libseccomp's stays as it is. */
 #include "internal.h"
 
-#include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "../lib/cleanup.h"
 
@@ -148,20 +146,24 @@ add_piece (struct pieces *ps, uint32_t lo, uint32_t hi, int exit)
   return 0;
 }
 
+/* Two exits do the same: one node, or returns of the same value. */
+static bool
+same_exit (const struct graph *g, int a, int b)
+{
+  const struct sock_filter *x = &g->v[a].ins, *y = &g->v[b].ins;
+
+  return a == b || (is_ret (x) && x->code == y->code && x->k == y->k);
+}
+
 /* libseccomp repeats its returns: one of them stands for all that return
  * the same, so that their intervals merge. */
 static int
 same_return (const struct graph *g, const struct pieces *ps, int i)
 {
-  const struct sock_filter *f = &g->v[i].ins;
-
-  if (is_ret (f))
+  if (is_ret (&g->v[i].ins))
     for (size_t k = 0; k < ps->n; k++)
-      {
-        const struct sock_filter *e = &g->v[ps->v[k].exit].ins;
-        if (e->code == f->code && e->k == f->k)
-          return ps->v[k].exit;
-      }
+      if (same_exit (g, i, ps->v[k].exit))
+        return ps->v[k].exit;
   return i;
 }
 
@@ -259,17 +261,15 @@ local_returns (struct graph *g, size_t n_orig, size_t first)
     for (int side = 0; side < 2; side++)
       {
         int to = side ? g->v[t].jf : g->v[t].jt;
-        struct sock_filter ret;
         size_t c;
 
         if ((size_t) to >= n_orig || !is_ret (&g->v[to].ins))
           continue;
-        ret = g->v[to].ins;
         for (c = last; c < g->n; c++)
-          if (g->v[c].ins.code == ret.code && g->v[c].ins.k == ret.k)
+          if (same_exit (g, to, (int) c))
             break;
         /* may move g->v: t's successors are written through the index */
-        if (c == g->n && add_node (g, ret, -1, -1) < 0)
+        if (c == g->n && add_node (g, g->v[to].ins, -1, -1) < 0)
           return -1;
         if (side)
           g->v[t].jf = (int) c;
@@ -336,15 +336,6 @@ exit_for (const struct graph *g, int i, uint32_t v)
         }
       i = t ? g->v[i].jt : g->v[i].jf;
     }
-}
-
-/* Two exits do the same: one node, or returns of the same value. */
-static bool
-same_exit (const struct graph *g, int a, int b)
-{
-  const struct sock_filter *x = &g->v[a].ins, *y = &g->v[b].ins;
-
-  return a == b || (is_ret (x) && x->code == y->code && x->k == y->k);
 }
 
 static bool
